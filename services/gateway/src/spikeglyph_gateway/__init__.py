@@ -1,0 +1,1 @@
+"""SpikeGlyph gateway service."""

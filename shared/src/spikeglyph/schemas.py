@@ -1,0 +1,286 @@
+"""Typed edges: every request, response, job parameter and Redis message is one of these.
+
+The gateway, the inference service, the trainer and the Python client all use these models, so
+the OpenAPI documents are generated from one source and a client can trust the shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DatasetName = Literal["mnist", "fashion-mnist"]
+EncoderName = Literal["direct", "rate", "latency"]
+ArchName = Literal["conv", "fc", "stdp"]
+
+MNIST_CLASSES: tuple[str, ...] = tuple(str(d) for d in range(10))
+FASHION_CLASSES: tuple[str, ...] = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+CLASS_NAMES: dict[str, tuple[str, ...]] = {"mnist": MNIST_CLASSES, "fashion-mnist": FASHION_CLASSES}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors -----------------------------------------------------------------------------------
+class ErrorDetail(Schema):
+    code: str = Field(examples=["unsupported_media_type"])
+    message: str = Field(examples=["Expected an image (PNG, JPEG, WebP, GIF, BMP)."])
+    request_id: str | None = None
+
+
+class ErrorBody(Schema):
+    """The uniform error body of every SpikeGlyph HTTP API."""
+
+    error: ErrorDetail
+
+
+# --- predictions ------------------------------------------------------------------------------
+class LatencyMs(Schema):
+    """Where the time of one prediction went, in milliseconds."""
+
+    queue: float = 0.0
+    preprocess: float = 0.0
+    compute: float = 0.0
+    gateway: float | None = None
+    total: float
+
+
+class LayerSpikes(Schema):
+    name: str = Field(examples=["conv2"])
+    neurons: int
+    spikes: int = Field(description="Spikes emitted by the whole layer over all time steps.")
+    rate: float = Field(description="Mean spikes per neuron per time step (0..1).")
+
+
+class SpikeTelemetry(Schema):
+    """What the network did while it decided: enough for the frontend to draw it."""
+
+    timesteps: int
+    threshold: float = Field(description="Firing threshold of the output neurons.")
+    layers: list[LayerSpikes]
+    output_raster: list[list[int]] = Field(
+        description="[T][classes] 0/1 spikes of the output layer."
+    )
+    output_membrane: list[list[float]] = Field(
+        description="[T][classes] output membrane potential."
+    )
+    hidden_layer: str | None = Field(default=None, description="Layer the hidden sample is from.")
+    hidden_neurons: list[int] = Field(default_factory=list, description="Indices sampled.")
+    hidden_raster: list[list[int]] = Field(default_factory=list, description="[T][sampled] spikes.")
+    input_raster: list[list[int]] | None = Field(
+        default=None, description="[T][784] input spikes for spike encoders; null for direct input."
+    )
+
+
+class EnergyEstimate(Schema):
+    """Energy of one inference with the 45 nm figures of Horowitz (ISSCC 2014).
+
+    Memory access is not included (as in the op-counting literature).
+    """
+
+    sops: float = Field(description="Synaptic operations: spikes × fan-out, summed over layers.")
+    macs: float = Field(description="Multiply-accumulates of the analog first layer.")
+    snn_nj: float = Field(description="Estimated energy of this inference, nJ.")
+    ann_macs: float = Field(description="MACs of an equally sized non-spiking network.")
+    ann_nj: float = Field(description="That network's energy, nJ.")
+    ratio: float = Field(description="ann_nj / snn_nj: how many times less energy the SNN used.")
+    e_ac_pj: float = 0.9
+    e_mac_pj: float = 4.6
+    note: str = "45 nm estimate (Horowitz, ISSCC 2014); memory access not included."
+
+
+class Prediction(Schema):
+    digit: int = Field(ge=0, le=9, description="Predicted class index.")
+    label: str = Field(description="Class name: the digit itself or the garment name.")
+    probabilities: list[float] = Field(min_length=10, max_length=10)
+    confidence: float = Field(ge=0.0, le=1.0)
+    class_names: list[str]
+    model_version: str
+    dataset: DatasetName
+    latency_ms: LatencyMs
+    spikes: SpikeTelemetry | None = Field(default=None, description="Omitted when compact.")
+    energy: EnergyEstimate
+    input: list[list[float]] | None = Field(
+        default=None, description="The 28×28 input the network received (omitted when compact)."
+    )
+
+
+class BatchPrediction(Schema):
+    results: list[Prediction]
+
+
+class ImagePayload(Schema):
+    """JSON form of a predict request."""
+
+    image: str = Field(
+        description="A data URL (data:image/png;base64,...) or plain base64 image bytes.",
+        examples=["data:image/png;base64,iVBORw0KGgo..."],
+    )
+
+
+# --- feedback ---------------------------------------------------------------------------------
+class FeedbackAccepted(Schema):
+    feedback_id: str
+
+
+class FeedbackItem(Schema):
+    """One stored correction (the image is kept as the preprocessed 28×28 uint8 array)."""
+
+    feedback_id: str
+    label: int = Field(ge=0, le=9)
+    model_version: str | None = None
+    dataset: DatasetName = "mnist"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- jobs -------------------------------------------------------------------------------------
+class JobKind(StrEnum):
+    train = "train"
+    finetune = "finetune"
+    neurogenesis = "neurogenesis"
+    evaluate = "evaluate"
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.succeeded, JobState.failed, JobState.cancelled)
+
+
+class TrainParams(Schema):
+    dataset: DatasetName = "mnist"
+    arch: ArchName = "conv"
+    epochs: int = Field(default=1, ge=1, le=200)
+    timesteps: int = Field(default=4, ge=1, le=64)
+    encoder: EncoderName = "direct"
+    max_samples: int | None = Field(default=None, ge=100)
+    batch_size: int = Field(default=128, ge=1, le=4096)
+    lr: float = Field(default=2e-3, gt=0, le=1.0)
+    seed: int = 0
+    activate: bool = Field(default=False, description="Activate the new version when done.")
+
+
+class FinetuneParams(Schema):
+    base_version: str | None = Field(default=None, description="Default: the active version.")
+    epochs: int = Field(default=2, ge=1, le=50)
+    rehearsal_ratio: float = Field(default=4.0, ge=0, le=100, description="Replayed per feedback.")
+    tolerance_points: float = Field(default=0.2, ge=0, le=100)
+    max_val_samples: int | None = Field(default=None, ge=100)
+    seed: int = 0
+
+
+class NeurogenesisParams(Schema):
+    base_version: str | None = None
+    prune_fraction: float = Field(default=0.3, ge=0, le=0.95)
+    grow_fraction: float = Field(default=0.05, ge=0, le=1.0)
+    finetune_epochs: int = Field(default=1, ge=0, le=50)
+    max_samples: int | None = Field(default=None, ge=100)
+    seed: int = 0
+
+
+class EvaluateParams(Schema):
+    version: str | None = Field(default=None, description="Default: the active version.")
+    dataset: DatasetName | None = None
+    split: Literal["val", "test"] = "test"
+    max_samples: int | None = Field(default=None, ge=10)
+
+
+JOB_PARAMS: dict[JobKind, type[Schema]] = {
+    JobKind.train: TrainParams,
+    JobKind.finetune: FinetuneParams,
+    JobKind.neurogenesis: NeurogenesisParams,
+    JobKind.evaluate: EvaluateParams,
+}
+
+
+class JobSubmit(Schema):
+    kind: JobKind
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def typed_params(self) -> Schema:
+        """Validate ``params`` against the schema of ``kind`` (raises pydantic errors)."""
+        return JOB_PARAMS[self.kind].model_validate(self.params)
+
+
+class JobProgress(Schema):
+    phase: str = Field(default="queued", examples=["training", "evaluating", "publishing"])
+    epoch: int | None = None
+    epochs: int | None = None
+    step: int | None = None
+    steps: int | None = None
+    loss: float | None = None
+    accuracy: float | None = None
+    eta_s: float | None = None
+    message: str | None = None
+
+
+class JobAccepted(Schema):
+    job_id: str
+
+
+class JobInfo(Schema):
+    job_id: str
+    kind: JobKind
+    state: JobState
+    progress: JobProgress = Field(default_factory=JobProgress)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class JobEvent(Schema):
+    """One message on a job's Redis channel; the gateway relays each as one SSE event."""
+
+    job_id: str
+    type: Literal["progress", "state", "final"]
+    state: JobState
+    progress: JobProgress | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    ts: datetime = Field(default_factory=utcnow)
+
+
+# --- models and registry ----------------------------------------------------------------------
+class ModelSummary(Schema):
+    """A manifest as listed by the API, plus whether it is the active version."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: str
+    active: bool = False
+
+
+class RegistryEvent(Schema):
+    """Published on the registry channel when a version is published or activated."""
+
+    type: Literal["published", "activated"]
+    version: str
+    previous: str | None = None
+    ts: datetime = Field(default_factory=utcnow)
