@@ -1,0 +1,1 @@
+"""Helpers for the test-suite: real processes on free loopback ports."""
