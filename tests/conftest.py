@@ -39,3 +39,44 @@ def _no_ambient_spikeglyph_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("SPIKEGLYPH_") and name != "SPIKEGLYPH_DATA_DIR":
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real MNIST/Fashion-MNIST files when present, else small synthetic IDX datasets."""
+    from tests.support.datasets import make_tiny_idx_dataset, test_data_dir
+
+    real = test_data_dir()
+    if real is not None:
+        return real
+    root = tmp_path_factory.mktemp("datasets")
+    make_tiny_idx_dataset(root, "mnist", n_train=3000, n_test=500)
+    make_tiny_idx_dataset(root, "fashion-mnist", n_train=3000, n_test=500)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real, exported, verified model directory trained for a few seconds.
+
+    A small fully-connected SNN (784-128-10, T = 4) on 3,000 training digits: it predicts
+    clearly better than chance and has every output the services read. Tests must copy it
+    before modifying it.
+    """
+    from spikeglyph.train.api import train_config
+    from spikeglyph.train.config import TrainConfig
+    from spikeglyph.train.spec import ArchSpec
+
+    config = TrainConfig(
+        arch=ArchSpec(kind="fc", channels=(), hidden=(128,)),
+        timesteps=4,
+        epochs=2,
+        batch_size=100,
+        lr=5e-3,
+        max_samples=3000,
+        val_size=500,
+    )
+    work = tmp_path_factory.mktemp("tiny-model")
+    return train_config(
+        config, data_dir=data_dir, workdir=work, device="cpu", version="tiny-mnist-v1"
+    )

@@ -1,0 +1,243 @@
+"""The spiking networks: a convolutional SNN (default) and a fully-connected SNN.
+
+Both are built from an :class:`~spikeglyph.train.spec.ArchSpec`; modules own parameters and
+call the pure dynamics in :mod:`spikeglyph.train.neurons`. ``forward`` returns a
+:class:`NetOutputs` with the decision and, on request, everything the services show: output
+membrane and raster, per-layer spike totals, synaptic operations per layer and a raster of a
+fixed sample of hidden neurons. The same module, switched to the Heaviside spike function, is
+what :mod:`spikeglyph.train.export` writes to ONNX.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from spikeglyph.train.encoders import fixed_noise, latency_encode, rate_encode
+from spikeglyph.train.neurons import LIFParams, LIFTrace, if_readout, lif_sequence
+from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec
+from spikeglyph.train.surrogate import SpikeFn, heaviside, spike_fn
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+@dataclass
+class NetOutputs:
+    logits: torch.Tensor  # [B, C]
+    rates: list[torch.Tensor]  # per hidden spiking layer: mean firing rate (scalar)
+    spike_counts: torch.Tensor | None = None  # [B, C]
+    membrane: torch.Tensor | None = None  # [B, T, C]
+    output_spikes: torch.Tensor | None = None  # [B, T, C]
+    layer_spikes: torch.Tensor | None = None  # [B, L]
+    layer_sops: torch.Tensor | None = None  # [B, S]
+    hidden_spikes: torch.Tensor | None = None  # [B, T, H]
+    input_spikes: torch.Tensor | None = None  # [B, T, 784]
+
+
+class PLIF(nn.Module):
+    """A layer of LIF neurons with a learnable decay β = sigmoid(w) (one per layer)."""
+
+    def __init__(self, spec: NeuronSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        beta0 = 1.0 - 1.0 / spec.tau_init
+        w0 = math.log(beta0 / (1.0 - beta0))
+        self.decay_logit = nn.Parameter(torch.tensor(w0), requires_grad=spec.learn_decay)
+
+    @property
+    def beta(self) -> torch.Tensor:
+        return torch.sigmoid(self.decay_logit)
+
+    def params(self) -> LIFParams:
+        spec = self.spec
+        return LIFParams(
+            beta=self.beta,
+            threshold=spec.threshold,
+            reset=spec.reset,
+            adapt_decay=spec.adapt_decay if spec.adaptive else None,
+            adapt_strength=spec.adapt_strength,
+        )
+
+    def forward(self, current: torch.Tensor, spike: SpikeFn, steps: int | None = None) -> LIFTrace:
+        return lif_sequence(current, self.params(), spike, steps=steps)
+
+
+def conv_fanout(size: int, kernel: int, out_channels: int) -> torch.Tensor:
+    """Synapses each input position of a same-padded k×k convolution reaches, [1, 1, H, W]."""
+    pad = kernel // 2
+    idx = torch.arange(size)
+    hits = torch.stack(
+        [((idx + d >= 0) & (idx + d < size)).float() for d in range(-pad, kernel - pad)]
+    ).sum(0)
+    return (hits[:, None] * hits[None, :] * out_channels).view(1, 1, size, size)
+
+
+class SpikingNet(nn.Module):
+    """conv: [conv → BN → PLIF → maxpool]×n → [linear → PLIF]×m → linear → IF readout.
+
+    fc: [linear → PLIF]×m → linear → IF readout. The logits are the readout's mean input
+    current per step; the readout neurons also spike, which is what the raster shows.
+    """
+
+    def __init__(self, arch: ArchSpec, encoder: EncoderSpec, timesteps: int) -> None:
+        super().__init__()
+        if timesteps < 1:
+            raise ValueError("timesteps must be >= 1")
+        self.arch, self.encoder, self.timesteps = arch, encoder, timesteps
+        self.exporting = False
+        self._train_spike = spike_fn(arch.neuron.surrogate, arch.neuron.surrogate_alpha)
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        self.conv_lifs = nn.ModuleList()
+        in_ch, size = 1, 28
+        self._conv_sizes: list[int] = []
+        for ch in arch.channels if arch.kind == "conv" else ():
+            self.convs.append(
+                nn.Conv2d(
+                    in_ch, ch, arch.kernel, padding=arch.kernel // 2, bias=not arch.batch_norm
+                )
+            )
+            self.norms.append(nn.BatchNorm2d(ch) if arch.batch_norm else nn.Identity())
+            self.conv_lifs.append(PLIF(arch.neuron))
+            self._conv_sizes.append(size)
+            in_ch, size = ch, size // 2
+        flat = in_ch * size * size if arch.kind == "conv" else 28 * 28
+        self.fcs = nn.ModuleList()
+        self.fc_lifs = nn.ModuleList()
+        for width in arch.hidden:
+            self.fcs.append(nn.Linear(flat, width))
+            self.fc_lifs.append(PLIF(arch.neuron))
+            flat = width
+        self.readout = nn.Linear(flat, arch.classes)
+        self.dropout = nn.Dropout(arch.dropout) if arch.dropout > 0 else nn.Identity()
+        for i, conv in enumerate(self.convs):
+            self.register_buffer(
+                f"fanout{i}",
+                conv_fanout(self._conv_sizes[i], arch.kernel, conv.out_channels),
+                False,
+            )
+        if encoder.kind == "rate":
+            self.register_buffer("noise", fixed_noise(encoder, timesteps))
+        n_hidden = self.hidden_layer_size()
+        sample = torch.randperm(n_hidden, generator=torch.Generator().manual_seed(0))
+        self.register_buffer(
+            "hidden_idx", sample[: min(arch.hidden_sample, n_hidden)].sort().values
+        )
+
+    # --- structure -----------------------------------------------------------------------------
+    def spiking_layer_names(self) -> list[str]:
+        names = [f"conv{i + 1}" for i in range(len(self.convs))]
+        names += [f"fc{i + 1}" for i in range(len(self.fcs))]
+        return [*names, "output"]
+
+    def synaptic_layer_names(self) -> list[str]:
+        """Layers whose inputs are spikes (the first layer only with a spike encoder)."""
+        names = [f"conv{i + 1}" for i in range(len(self.convs))]
+        names += [f"fc{i + 1}" for i in range(len(self.fcs))]
+        names.append("readout")
+        return names if self.encoder.kind != "direct" else names[1:]
+
+    def neuron_counts(self) -> dict[str, int]:
+        counts = {}
+        for i, conv in enumerate(self.convs):
+            counts[f"conv{i + 1}"] = conv.out_channels * self._conv_sizes[i] ** 2
+        for i, fc in enumerate(self.fcs):
+            counts[f"fc{i + 1}"] = fc.out_features
+        counts["output"] = self.arch.classes
+        return counts
+
+    def hidden_layer_name(self) -> str:
+        return self.spiking_layer_names()[-2]
+
+    def hidden_layer_size(self) -> int:
+        return self.neuron_counts()[self.hidden_layer_name()]
+
+    def op_counts(self) -> dict[str, Any]:
+        """MACs of every layer for one pass (the non-spiking equivalent) and of the first."""
+        macs = []
+        for i, conv in enumerate(self.convs):
+            size = self._conv_sizes[i]
+            macs.append(size * size * conv.out_channels * conv.in_channels * self.arch.kernel**2)
+        macs += [fc.in_features * fc.out_features for fc in self.fcs]
+        macs.append(self.readout.in_features * self.readout.out_features)
+        first = macs[0] if self.encoder.kind == "direct" else 0
+        return {"first_layer_macs": first, "ann_macs": sum(macs), "layer_macs": macs}
+
+    # --- forward -------------------------------------------------------------------------------
+    def spike(self) -> SpikeFn:
+        return heaviside if self.exporting else self._train_spike
+
+    def _encode(self, images: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        """(input, is_static): a static current [B,1,28,28] or spikes [T,B,1,28,28]."""
+        kind = self.encoder.kind
+        if kind == "direct":
+            return (images - MNIST_MEAN) / MNIST_STD, True
+        if kind == "rate":
+            if self.training:
+                noise = torch.rand((self.timesteps, *images.shape), device=images.device)
+            else:
+                noise = self.noise.unsqueeze(1)
+            return rate_encode(images, noise, self.encoder.gain), False
+        return latency_encode(images, self.timesteps), False
+
+    def forward(self, images: torch.Tensor, telemetry: bool = False) -> NetOutputs:
+        t_steps = self.timesteps
+        batch = images.shape[0]
+        spike = self.spike()
+        x, static = self._encode(images)  # static [B,1,28,28] or spikes [T,B,1,28,28]
+        input_spikes = None if static else x
+        spikes_per_layer: list[torch.Tensor] = []  # [T, B, ...] per spiking layer
+        sops: list[torch.Tensor] = []  # [B] per synaptic layer fed by spikes
+        for i, (conv, norm, lif) in enumerate(
+            zip(self.convs, self.norms, self.conv_lifs, strict=True)
+        ):
+            if static:
+                trace = lif(norm(conv(x)), spike, steps=t_steps)
+                static = False
+            else:
+                if telemetry:
+                    sops.append((x * getattr(self, f"fanout{i}")).sum((0, 2, 3, 4)))
+                cur = norm(conv(x.flatten(0, 1)))
+                trace = lif(cur.view(t_steps, batch, *cur.shape[1:]), spike)
+            spikes_per_layer.append(trace.spikes)
+            pooled = F.max_pool2d(trace.spikes.flatten(0, 1), 2)
+            x = pooled.view(t_steps, batch, *pooled.shape[1:])
+        x = x.flatten(1) if static else x.flatten(2)
+        for fc, lif in zip(self.fcs, self.fc_lifs, strict=True):
+            if static:
+                trace = lif(fc(x), spike, steps=t_steps)
+                static = False
+            else:
+                if telemetry:
+                    sops.append(x.sum((0, 2)) * fc.out_features)
+                trace = lif(fc(x), spike)
+            spikes_per_layer.append(trace.spikes)
+            x = self.dropout(trace.spikes)
+        if telemetry:
+            sops.append(x.sum((0, 2)) * self.readout.out_features)
+        current = self.readout(x)  # [T, B, C]
+        logits = current.mean(0)
+        rates = [s.mean() for s in spikes_per_layer]
+        if not telemetry:
+            return NetOutputs(logits=logits, rates=rates)
+        readout = if_readout(current, self.arch.neuron.threshold, spike)
+        assert readout.membrane is not None
+        layer_spikes = [s.flatten(2).sum((0, 2)) for s in spikes_per_layer]
+        layer_spikes.append(readout.spikes.sum((0, 2)))
+        hidden = spikes_per_layer[-1].flatten(2)[:, :, self.hidden_idx]
+        return NetOutputs(
+            logits=logits,
+            rates=rates,
+            spike_counts=readout.spikes.sum(0),
+            membrane=readout.membrane.transpose(0, 1),
+            output_spikes=readout.spikes.transpose(0, 1),
+            layer_spikes=torch.stack(layer_spikes, 1),
+            layer_sops=torch.stack(sops, 1),
+            hidden_spikes=hidden.transpose(0, 1),
+            input_spikes=None if input_spikes is None else input_spikes.flatten(2).transpose(0, 1),
+        )

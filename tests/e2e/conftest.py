@@ -1,0 +1,143 @@
+"""Browser-test fixtures: the stack under test, Debian's Chromium driven by Playwright, and a
+fresh page per test whose screenshot is kept in ``test-artifacts/e2e/``.
+
+``stack_url`` starts the fake gateway (``tests/e2e/fake_api.py``) unless ``E2E_STACK_URL``
+names a running SpikeGlyph gateway; the same tests then run against the real services (give
+its key in ``E2E_API_KEY``). JavaScript errors on the page fail the test that caused them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.procs import ServiceProcess, free_port, wait_http_ok
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+FAKE_API_KEY = "e2e-test-key-0123456789"
+# A small limit keeps the oversized-upload test quick; the real gateway's default is 10 MB.
+FAKE_UPLOAD_LIMIT_MB = 2.0
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def stack_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the gateway the browser talks to (the fake one unless told otherwise)."""
+    external = os.environ.get("E2E_STACK_URL")
+    if external:
+        yield external.rstrip("/")
+        return
+    port = free_port()
+    env = {"PYTHONPATH": str(REPO)}
+    data_dir = os.environ.get("SPIKEGLYPH_DATA_DIR")
+    if data_dir:
+        env["SPIKEGLYPH_DATA_DIR"] = data_dir
+    server = ServiceProcess(
+        argv=[
+            sys.executable,
+            "-m",
+            "tests.e2e.fake_api",
+            "--port",
+            str(port),
+            "--api-key",
+            FAKE_API_KEY,
+            "--max-upload-mb",
+            str(FAKE_UPLOAD_LIMIT_MB),
+        ],
+        env=env,
+        log_path=tmp_path_factory.mktemp("fake-api") / "fake_api.log",
+    ).start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http_ok(f"{url}/healthz", timeout=60)
+    except TimeoutError:
+        server.stop()
+        pytest.fail(f"the fake gateway did not start:\n{server.log()}")
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def api_key() -> str:
+    return os.environ.get("E2E_API_KEY", FAKE_API_KEY)
+
+
+@pytest.fixture(scope="session")
+def upload_limit_mb() -> float:
+    """The gateway's upload limit (``E2E_UPLOAD_LIMIT_MB`` for a real one, default 10 MB)."""
+    if os.environ.get("E2E_STACK_URL"):
+        return float(os.environ.get("E2E_UPLOAD_LIMIT_MB", "10"))
+    return FAKE_UPLOAD_LIMIT_MB
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps)")
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def _artifact_name(node_name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", node_name).strip("_")
+
+
+@pytest.fixture()
+def viewport() -> dict[str, int]:
+    """Window size of the test's page; override in a test module for other screens."""
+    return {"width": 1280, "height": 900}
+
+
+@pytest.fixture()
+def page(
+    browser: Browser,
+    stack_url: str,
+    viewport: dict[str, int],
+    artifacts_dir: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Page]:
+    """The app, loaded and ready, in a fresh browser context; screenshot kept afterwards."""
+    context = browser.new_context(viewport=viewport, base_url=stack_url)  # type: ignore[arg-type]
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    # Failed requests log console errors on purpose in the error tests; a blocked script,
+    # style or connection (Content-Security-Policy) is a bug of the page.
+    page.on(
+        "console",
+        lambda msg: (
+            page_errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    page.goto("/")
+    page.wait_for_selector("body[data-ready='true']", timeout=15_000)
+    try:
+        yield page
+    finally:
+        page.screenshot(path=str(artifacts_dir / f"{_artifact_name(request.node.name)}.png"))
+        context.close()
+    assert not page_errors, f"errors on the page: {page_errors}"

@@ -1,0 +1,119 @@
+"""Network structure, encoders and exact operation counts."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from spikeglyph.train.encoders import latency_encode
+from spikeglyph.train.network import SpikingNet, conv_fanout
+from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec
+
+
+def _net(kind: str = "conv", encoder: str = "direct", t: int = 3) -> SpikingNet:
+    arch = (
+        ArchSpec(channels=(4, 8), hidden=(16,))
+        if kind == "conv"
+        else ArchSpec(kind="fc", channels=(), hidden=(16,))
+    )
+    torch.manual_seed(0)
+    return SpikingNet(arch, EncoderSpec(kind=encoder), t)
+
+
+@pytest.mark.parametrize("kind", ["conv", "fc"])
+@pytest.mark.parametrize("encoder", ["direct", "rate", "latency"])
+def test_outputs_have_the_documented_shapes(kind: str, encoder: str) -> None:
+    net = _net(kind, encoder).eval()
+    out = net(torch.rand(5, 1, 28, 28), telemetry=True)
+    layers = len(net.spiking_layer_names())
+    assert out.logits.shape == (5, 10)
+    assert out.membrane is not None and out.membrane.shape == (5, 3, 10)
+    assert out.output_spikes is not None and out.output_spikes.shape == (5, 3, 10)
+    assert out.layer_spikes is not None and out.layer_spikes.shape == (5, layers)
+    assert out.layer_sops is not None and out.layer_sops.shape == (
+        5,
+        len(net.synaptic_layer_names()),
+    )
+    assert out.hidden_spikes is not None and out.hidden_spikes.shape == (5, 3, 16)
+    assert (out.input_spikes is None) == (encoder == "direct")
+
+
+def test_rate_encoding_is_deterministic_in_eval_and_random_in_training() -> None:
+    net = _net("fc", "rate")
+    x = torch.rand(4, 1, 28, 28)
+    net.eval()
+    a = net(x, telemetry=True).input_spikes
+    b = net(x, telemetry=True).input_spikes
+    assert a is not None and b is not None and torch.equal(a, b)
+    net.train()
+    c = net(x, telemetry=True).input_spikes
+    assert c is not None and not torch.equal(a, c)
+    # spike probability follows intensity
+    bright = net.eval()(torch.ones(1, 1, 28, 28), telemetry=True).input_spikes
+    assert bright is not None and bright.mean() == 1.0
+
+
+def test_latency_encoding_fires_once_brighter_first() -> None:
+    x = torch.zeros(1, 1, 28, 28)
+    x[0, 0, 0, 0], x[0, 0, 0, 1], x[0, 0, 0, 2] = 1.0, 0.5, 0.01
+    spikes = latency_encode(x, 5)
+    assert spikes[:, 0, 0, 0, 0].tolist() == [1, 0, 0, 0, 0]
+    assert spikes[:, 0, 0, 0, 1].tolist() == [0, 0, 1, 0, 0]
+    assert spikes[:, 0, 0, 0, 2].sum() == 0  # below the floor: silent
+
+
+def test_conv_fanout_counts_border_synapses() -> None:
+    fan = conv_fanout(5, 3, out_channels=2)[0, 0]
+    assert fan[0, 0] == 4 * 2 and fan[0, 2] == 6 * 2 and fan[2, 2] == 9 * 2
+
+
+def test_sops_match_a_brute_force_count() -> None:
+    net = _net("conv", "direct").eval()
+    net.exporting = True
+    x = torch.rand(2, 1, 28, 28)
+    out = net(x, telemetry=True)
+    assert out.layer_sops is not None and out.hidden_spikes is not None
+    # readout SOPs = hidden fc spikes × 10 output synapses each
+    net.hidden_idx = torch.arange(16)
+    full = net(x, telemetry=True).hidden_spikes
+    assert full is not None
+    assert torch.allclose(out.layer_sops[:, -1], full.sum((1, 2)) * 10)
+
+
+def test_op_counts() -> None:
+    net = _net("conv", "direct")
+    ops = net.op_counts()
+    assert ops["first_layer_macs"] == 28 * 28 * 4 * 9
+    assert ops["ann_macs"] == 28 * 28 * 4 * 9 + 14 * 14 * 8 * 4 * 9 + 8 * 7 * 7 * 16 + 16 * 10
+    assert net.neuron_counts() == {"conv1": 4 * 784, "conv2": 8 * 196, "fc1": 16, "output": 10}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "rnn"}, "unknown architecture"),
+        ({"kind": "conv", "channels": ()}, "at least one conv"),
+        ({"kind": "fc", "channels": (), "hidden": ()}, "at least one hidden"),
+        ({"channels": (4, 0)}, "positive"),
+    ],
+)
+def test_bad_specs_are_refused(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ArchSpec(**kwargs)  # type: ignore[arg-type]
+
+
+def test_spec_round_trips_through_json() -> None:
+    spec = ArchSpec(
+        channels=(3, 5), hidden=(7,), neuron=NeuronSpec(adaptive=True, surrogate="sigmoid")
+    )
+    assert ArchSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_learnable_decay_is_trained() -> None:
+    net = _net("fc", "direct")
+    before = net.fc_lifs[0].beta.item()
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    loss = net(torch.rand(8, 1, 28, 28)).logits.pow(2).sum()
+    loss.backward()
+    opt.step()
+    assert net.fc_lifs[0].beta.item() != before
