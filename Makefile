@@ -10,7 +10,7 @@ TORCH_VERSION ?= 2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit browser-deps clean
+.PHONY: install run test lint browser-deps deploy-deps clean
 
 $(STAMP): shared/pyproject.toml services/*/pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,7 +29,10 @@ lint: install
 browser-deps:
 	@bash .ci/browser-deps
 
-test: install browser-deps lint
+deploy-deps:
+	@bash .ci/deploy-deps
+
+test: install browser-deps deploy-deps lint
 	$(PY) -m pytest
 
 run: install

@@ -43,12 +43,23 @@ def _no_ambient_spikeglyph_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real MNIST/Fashion-MNIST files when present, else small synthetic IDX datasets."""
+    """The real MNIST/Fashion-MNIST files (present, or downloaded like the product does),
+    else small synthetic IDX datasets."""
+    from spikeglyph.data import ensure_dataset
+    from spikeglyph.errors import DatasetError
     from tests.support.datasets import make_tiny_idx_dataset, test_data_dir
 
     real = test_data_dir()
     if real is not None:
         return real
+    # Like the product: download and verify into ./var/datasets; offline, generate small ones.
+    downloaded = REPO / "var" / "datasets"
+    try:
+        for name in ("mnist", "fashion-mnist"):
+            ensure_dataset(downloaded, name, timeout=30.0)
+        return downloaded
+    except DatasetError:
+        pass
     root = tmp_path_factory.mktemp("datasets")
     make_tiny_idx_dataset(root, "mnist", n_train=3000, n_test=500)
     make_tiny_idx_dataset(root, "fashion-mnist", n_train=3000, n_test=500)

@@ -47,6 +47,12 @@ class Device(StrEnum):
 class Arch(StrEnum):
     conv = "conv"
     fc = "fc"
+    stdp = "stdp"
+
+
+class StdpRuleName(StrEnum):
+    pair = "pair"
+    triplet = "triplet"
 
 
 class Encoder(StrEnum):
@@ -73,12 +79,50 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
+def _train_stdp(
+    *,
+    out_dir: Path,
+    workdir: Path | None,
+    data_dir: Path | None,
+    device: str,
+    report_test: bool,
+    threads: int | None,
+    options: dict[str, Any],
+) -> None:
+    """The ``--arch stdp`` branch of ``train`` (unsupervised STDP, Diehl & Cook 2015)."""
+    from spikeglyph.train.stdp import cli_train
+
+    try:
+        config = cli_train.build_config(**options)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if out_dir.exists():
+        _fail(FileExistsError(f"{out_dir} already exists; choose another --out"))
+    try:
+        cli_train.run(
+            config,
+            out_dir=out_dir,
+            workdir=workdir or out_dir.with_name(out_dir.name + ".work"),
+            data_dir=data_dir or CoreSettings().data_dir,
+            device=device,
+            report_test=report_test,
+            console=err,
+            threads=threads,
+        )
+    except (SpikeGlyphError, OSError) as exc:
+        _fail(exc)
+
+
 @app.command()
 def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
     dataset: Annotated[Dataset, typer.Option(help="Dataset to train on.")] = Dataset.mnist,
-    epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = 10,
-    timesteps: Annotated[int, typer.Option(min=1, max=64, help="Time steps T.")] = 4,
+    epochs: Annotated[
+        int | None, typer.Option(min=1, help="Training epochs (default 10; stdp 1).")
+    ] = None,
+    timesteps: Annotated[
+        int | None, typer.Option(min=1, help="Time steps T (default 4, at most 64; stdp 100).")
+    ] = None,
     max_samples: Annotated[
         int | None, typer.Option(min=10, help="Use only this many training samples.")
     ] = None,
@@ -95,7 +139,7 @@ def train(
     rate_reg: Annotated[
         float, typer.Option(help="Firing-rate penalty weight (energy-aware).")
     ] = 0.0,
-    batch_size: Annotated[int, typer.Option(min=1)] = 128,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Default 128; stdp 32.")] = None,
     lr: Annotated[float, typer.Option(help="Peak AdamW learning rate.")] = 3e-3,
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
     augment: Annotated[bool, typer.Option(help="Affine and stroke-thickness augmentation.")] = True,
@@ -107,9 +151,45 @@ def train(
         bool, typer.Option(help="Also report test accuracy in the manifest.")
     ] = False,
     int8: Annotated[bool, typer.Option(help="Also write an int8-quantised ONNX copy.")] = False,
+    neurons: Annotated[int, typer.Option(min=1, help="stdp: excitatory neurons.")] = 400,
+    stdp_rule: Annotated[
+        StdpRuleName, typer.Option(help="stdp: pair or triplet STDP.")
+    ] = StdpRuleName.pair,
+    max_rate: Annotated[
+        float, typer.Option(min=1.0, help="stdp: input rate of a white pixel, Hz.")
+    ] = 128.0,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="stdp: CPU threads torch may use.")
+    ] = None,
 ) -> None:
     """Train a spiking network and write a model directory (resumes from OUT.work)."""
-    from spikeglyph.train.augment import AugmentSpec
+    if arch == Arch.stdp:
+        _train_stdp(
+            out_dir=out_dir,
+            workdir=workdir,
+            data_dir=data_dir,
+            device=device.value,
+            report_test=report_test,
+            threads=threads,
+            options={
+                "dataset": dataset.value,
+                "neurons": neurons,
+                "timesteps": timesteps,
+                "epochs": epochs,
+                "batch_size": batch_size,
+                "max_samples": max_samples,
+                "seed": seed,
+                "rule": stdp_rule.value,
+                "max_rate_hz": max_rate,
+            },
+        )
+        return
+    epochs = 10 if epochs is None else epochs
+    timesteps = 4 if timesteps is None else timesteps
+    batch_size = 128 if batch_size is None else batch_size
+    if timesteps > 64:
+        raise typer.BadParameter("--timesteps is at most 64 for surrogate-gradient models")
+    from spikeglyph.train.augment import AugmentSpec, default_augment
     from spikeglyph.train.config import TrainConfig
     from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec
 
@@ -117,7 +197,7 @@ def train(
     try:
         neuron = NeuronSpec(tau_init=tau, surrogate=surrogate, adaptive=adaptive)
         arch_spec = ArchSpec(
-            kind=arch.value,
+            kind="conv" if arch == Arch.conv else "fc",
             channels=_widths(channels, "--channels") if arch == Arch.conv else (),
             hidden=_widths(hidden, "--hidden") or ((512,) if arch == Arch.fc else ()),
             neuron=neuron,
@@ -133,7 +213,7 @@ def train(
             rate_reg=rate_reg,
             max_samples=max_samples,
             seed=seed,
-            augment=AugmentSpec(enabled=augment),
+            augment=default_augment(dataset.value) if augment else AugmentSpec(enabled=False),
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -241,11 +321,24 @@ def export(
     data_dir: Annotated[
         Path | None, typer.Option(help="Dataset root (for --int8 accuracy).")
     ] = None,
+    fixed_point: Annotated[
+        Path | None,
+        typer.Option(help="Write a fixed-point copy (8-bit weights, integer membranes) here."),
+    ] = None,
+    nir: Annotated[
+        Path | None, typer.Option(help="Write the NIR graph (.nir, HDF5) to this file.")
+    ] = None,
 ) -> None:
-    """(Re)write the ONNX graph from the weights; ``--int8`` adds a quantised copy."""
+    """(Re)write the ONNX graph from the weights; ``--int8`` adds a quantised copy.
+
+    ``--fixed-point`` and ``--nir`` leave MODEL as it is and write new artifacts instead.
+    """
     from spikeglyph.train.quantize import add_int8_variant, reexport
 
     settings = CoreSettings()
+    if fixed_point is not None or nir is not None:
+        _export_portable(model, fixed_point, nir, data_dir or settings.data_dir)
+        return
     try:
         manifest = reexport(model, data_dir=data_dir or settings.data_dir)
         if int8:
@@ -255,6 +348,26 @@ def export(
     err.print(
         f"[green]exported[/] {model} ({manifest.version}); files: {', '.join(manifest.files)}"
     )
+
+
+def _export_portable(model: Path, fixed_point: Path | None, nir: Path | None, data: Path) -> None:
+    """The ``--fixed-point`` / ``--nir`` branch of ``export``."""
+    try:
+        if fixed_point is not None:
+            from spikeglyph.train.fixedpoint import make_fixed_point
+
+            manifest = make_fixed_point(model, fixed_point, data_dir=data)
+            delta = manifest.metrics["accuracy_delta"]
+            err.print(
+                f"[green]wrote[/] {fixed_point} ({manifest.version}): val accuracy "
+                f"{manifest.metrics['val_accuracy']:.4f} ({delta * 100:+.2f} points)"
+            )
+        if nir is not None:
+            from spikeglyph.train.nir_export import export_nir
+
+            err.print(f"[green]wrote[/] {export_nir(model, nir)}")
+    except (SpikeGlyphError, OSError) as exc:
+        _fail(exc)
 
 
 @app.command()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -29,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from spikeglyph.errors import ChecksumMismatch, InvalidModel, InvalidVersionName, ModelNotFound
-from spikeglyph.schemas import DatasetName, utcnow
+from spikeglyph.schemas import DatasetName, is_safe_version, utcnow
 
 MANIFEST_NAME = "manifest.json"
 ONNX_NAME = "model.onnx"
@@ -39,12 +38,10 @@ SCHEMA_VERSION = 1
 # Bumped whenever spikeglyph.preprocess changes what a model sees.
 PREPROCESSING_VERSION = 1
 
-_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-
 
 def validate_version_name(version: str) -> str:
     """Return ``version`` if it is a safe single path component, else raise."""
-    if not _VERSION_RE.fullmatch(version) or ".." in version:
+    if not is_safe_version(version):
         raise InvalidVersionName(
             f"invalid model version {version!r}: use letters, digits, '.', '_' and '-' "
             "(at most 96 characters, no '..')"
@@ -156,6 +153,7 @@ def write_model_dir(
         raise FileExistsError(f"{target} already exists")
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
+        staging.chmod(0o755)  # mkdtemp makes it private; a version is read by other users too
         checksums: dict[str, str] = {}
         for name, content in files.items():
             if Path(name).name != name or name == MANIFEST_NAME:

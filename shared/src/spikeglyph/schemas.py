@@ -6,11 +6,12 @@ the OpenAPI documents are generated from one source and a client can trust the s
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 DatasetName = Literal["mnist", "fashion-mnist"]
 EncoderName = Literal["direct", "rate", "latency"]
@@ -30,6 +31,25 @@ FASHION_CLASSES: tuple[str, ...] = (
     "Ankle boot",
 )
 CLASS_NAMES: dict[str, tuple[str, ...]] = {"mnist": MNIST_CLASSES, "fashion-mnist": FASHION_CLASSES}
+
+
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+"""A model version id: one safe path component (no separators, no '..', not hidden)."""
+
+
+def is_safe_version(version: str) -> bool:
+    return bool(VERSION_RE.fullmatch(version)) and ".." not in version
+
+
+def _check_version(version: str) -> str:
+    if not is_safe_version(version):
+        raise ValueError(
+            "a model version is letters, digits, '.', '_' and '-' (at most 96 characters, no '..')"
+        )
+    return version
+
+
+VersionName = Annotated[str, AfterValidator(_check_version)]
 
 
 def utcnow() -> datetime:
@@ -186,7 +206,9 @@ class TrainParams(Schema):
 
 
 class FinetuneParams(Schema):
-    base_version: str | None = Field(default=None, description="Default: the active version.")
+    base_version: VersionName | None = Field(
+        default=None, description="Default: the active version."
+    )
     epochs: int = Field(default=2, ge=1, le=50)
     rehearsal_ratio: float = Field(default=4.0, ge=0, le=100, description="Replayed per feedback.")
     tolerance_points: float = Field(default=0.2, ge=0, le=100)
@@ -195,7 +217,7 @@ class FinetuneParams(Schema):
 
 
 class NeurogenesisParams(Schema):
-    base_version: str | None = None
+    base_version: VersionName | None = None
     prune_fraction: float = Field(default=0.3, ge=0, le=0.95)
     grow_fraction: float = Field(default=0.05, ge=0, le=1.0)
     finetune_epochs: int = Field(default=1, ge=0, le=50)
@@ -204,7 +226,7 @@ class NeurogenesisParams(Schema):
 
 
 class EvaluateParams(Schema):
-    version: str | None = Field(default=None, description="Default: the active version.")
+    version: VersionName | None = Field(default=None, description="Default: the active version.")
     dataset: DatasetName | None = None
     split: Literal["val", "test"] = "test"
     max_samples: int | None = Field(default=None, ge=10)

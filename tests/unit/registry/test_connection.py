@@ -44,3 +44,14 @@ def test_stores_work_again_once_redis_is_back(jobs: JobStore, redis_server: Redi
     jobs.create("job-a", JobKind.train)
     redis_server.restart()
     assert jobs.get("job-a").job_id == "job-a"
+
+
+def test_outage_message_does_not_leak_the_redis_address() -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from spikeglyph.registry.connection import redis_guard
+
+    with pytest.raises(RegistryUnavailable) as caught, redis_guard("read the active version"):
+        raise RedisConnectionError("Error 111 connecting to 10.1.2.3:6379. Connection refused.")
+    assert "10.1.2.3" not in caught.value.message
+    assert "read the active version" in caught.value.message

@@ -63,6 +63,7 @@ class ArtifactStore:
             tempfile.mkdtemp(prefix=f".{manifest.version}.", suffix=STAGING_SUFFIX, dir=self.root)
         )
         try:
+            staging.chmod(0o755)  # mkdtemp makes it private; every service reads versions
             for name in (*manifest.files, MANIFEST_NAME):
                 dest = staging / name
                 shutil.copyfile(Path(source) / name, dest)

@@ -7,6 +7,7 @@ timeouts, so no call waits forever on a dead server.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -32,6 +33,8 @@ REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+log = logging.getLogger(__name__)
 
 
 def connect(url: str) -> redis.Redis:
@@ -68,7 +71,9 @@ def redis_guard(action: str) -> Iterator[None]:
     try:
         yield
     except REDIS_DOWN_ERRORS as exc:
-        raise RegistryUnavailable(f"Redis is unreachable while trying to {action}: {exc}") from exc
+        # The client sees what failed; the address and the driver's words stay in the log.
+        log.warning("Redis is unreachable while trying to %s: %s", action, exc)
+        raise RegistryUnavailable(f"Redis is unreachable while trying to {action}") from exc
 
 
 def text(value: bytes | str | None) -> str | None:

@@ -19,12 +19,13 @@ import numpy as np
 import torch
 
 from spikeglyph.data import load_split
-from spikeglyph.errors import InvalidJobParams
+from spikeglyph.errors import InvalidJobParams, JobCancelled
 from spikeglyph.modeldir import load_manifest
-from spikeglyph.schemas import FinetuneParams, JobProgress, TrainParams
+from spikeglyph.schemas import FinetuneParams, JobProgress, NeurogenesisParams, TrainParams
+from spikeglyph.train.augment import default_augment
 from spikeglyph.train.config import TrainConfig
 from spikeglyph.train.loop import evaluate_net, fit, pick_device, to_tensor
-from spikeglyph.train.modelio import load_model, new_version, save_model
+from spikeglyph.train.modelio import load_model, new_version, save_model, telemetry_summary
 from spikeglyph.train.spec import EncoderSpec, default_arch
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[JobProgress], None] | None
 StopFn = Callable[[], bool] | None
 MODEL_SUBDIR = "model"
+# Energy-aware fine-tuning after pruning: a firing-rate penalty keeps the SOP savings.
+NEUROGENESIS_RATE_REG = 0.2
+# Validation images of a run limited by ``max_samples`` (the split itself is stratified, and
+# its first images keep roughly the class balance).
+QUICK_VAL_MIN = 500
 
 
 def config_from_params(params: TrainParams) -> TrainConfig:
@@ -47,6 +53,7 @@ def config_from_params(params: TrainParams) -> TrainConfig:
         lr=params.lr,
         max_samples=params.max_samples,
         seed=params.seed,
+        augment=default_augment(params.dataset),
     )
 
 
@@ -78,6 +85,9 @@ def train_config(
         return done
     train = load_split(data_dir, config.dataset, "train", val_size=config.val_size)
     val = load_split(data_dir, config.dataset, "val", val_size=config.val_size)
+    if config.max_samples is not None:  # a quick run validates on a proportionate sample
+        keep = max(QUICK_VAL_MIN, config.max_samples // 5)
+        val = (val[0][:keep], val[1][:keep])
     result = fit(
         config,
         train,
@@ -254,3 +264,102 @@ def accuracy_on(model_dir: Path, images: np.ndarray, labels: np.ndarray) -> floa
     """Accuracy of a model directory on given uint8 images (e.g. held-out feedback)."""
     net, _ = load_model(model_dir)
     return float(evaluate_net(net, images, labels, torch.device("cpu"))["accuracy"])
+
+
+def neurogenesis(
+    base_dir: Path,
+    *,
+    data_dir: Path,
+    params: NeurogenesisParams,
+    workdir: Path,
+    device: str = "auto",
+    progress: ProgressFn = None,
+    should_stop: StopFn = None,
+    version: str | None = None,
+) -> Path:
+    """Prune and grow the base model's hidden layers, fine-tune, and write the new version.
+
+    The manifest records neuron counts, SOPs per inference and validation accuracy before and
+    after under ``metrics.neurogenesis``.
+    """
+    from spikeglyph.train.plasticity import plan, rebuild, unit_stats
+
+    if (done := _finished(workdir)) is not None:
+        return done
+    net, manifest = load_model(base_dir)
+    train_x, train_y = load_split(data_dir, manifest.dataset, "train")
+    val_x, val_y = load_split(data_dir, manifest.dataset, "val")
+    cpu = torch.device("cpu")
+    if progress is not None:
+        progress(JobProgress(phase="measuring", message="measuring firing and saliency"))
+    probe = min(len(val_x), 2000)
+    before = evaluate_net(net, val_x, val_y, cpu)
+    before_sops = telemetry_summary(net, val_sample(val_x, 512))["sops_per_inference"]
+    stats = unit_stats(net, val_x[:probe], val_y[:probe])
+    plans = plan(stats, params.prune_fraction, params.grow_fraction)
+    grown = rebuild(net, plans)
+    if should_stop is not None and should_stop():
+        raise JobCancelled("neurogenesis cancelled")
+    base_cfg = (
+        TrainConfig.from_dict(manifest.training["config"])
+        if "config" in manifest.training
+        else None
+    )
+    if params.finetune_epochs > 0:
+        config = TrainConfig(
+            dataset=manifest.dataset,
+            arch=grown.arch,
+            encoder=grown.encoder,
+            timesteps=grown.timesteps,
+            epochs=params.finetune_epochs,
+            lr=(base_cfg.lr if base_cfg else 3e-3) / 5,
+            warmup_frac=0.0,
+            rate_reg=NEUROGENESIS_RATE_REG,
+            max_samples=params.max_samples,
+            seed=params.seed,
+        )
+        rng = np.random.default_rng(params.seed)
+        order = rng.permutation(len(train_x))
+        grown = fit(
+            config,
+            (train_x[order], train_y[order]),
+            (val_x, val_y),
+            workdir=workdir,
+            device=device,
+            progress=progress,
+            should_stop=should_stop,
+            model=grown,
+        ).model
+    after = evaluate_net(grown, val_x, val_y, cpu)
+    after_sops = telemetry_summary(grown, val_sample(val_x, 512))["sops_per_inference"]
+    report = {
+        "neurons_before": net.neuron_counts(),
+        "neurons_after": grown.neuron_counts(),
+        "units_before": [len(s.spikes) for s in stats],
+        "units_after": [len(p.keep) + p.grow for p in plans],
+        "pruned": [len(s.spikes) - len(p.keep) for s, p in zip(stats, plans, strict=True)],
+        "grown": [p.grow for p in plans],
+        "val_accuracy_before": before["accuracy"],
+        "val_accuracy_after": after["accuracy"],
+        "sops_before": before_sops,
+        "sops_after": after_sops,
+        "sops_reduction": 1.0 - after_sops / before_sops if before_sops else 0.0,
+    }
+    metrics = {
+        "val_accuracy": after["accuracy"],
+        "val_n": after["n"],
+        "per_class_accuracy": after["per_class"],
+        "neurogenesis": report,
+    }
+    training = {"neurogenesis": json.loads(params.model_dump_json()), "device": device}
+    save_model(
+        grown,
+        workdir / MODEL_SUBDIR,
+        dataset=manifest.dataset,
+        version=version or new_version(manifest.dataset, f"{grown.arch.kind}-ng"),
+        metrics=metrics,
+        training=training,
+        sample_images=val_sample(val_x),
+        parent=manifest.version,
+    )
+    return workdir / MODEL_SUBDIR

@@ -21,7 +21,23 @@ class AugmentSpec:
     shift_px: float = 2.5
     thicken_p: float = 0.25
     thin_p: float = 0.15
+    hflip_p: float = 0.0
     enabled: bool = True
+
+
+def default_augment(dataset: str) -> AugmentSpec:
+    """Digits get stroke-thickness variation; garments get mirror images and gentler warps."""
+    if dataset == "fashion-mnist":
+        return AugmentSpec(
+            rotate_deg=6.0,
+            scale=0.08,
+            shear=0.05,
+            shift_px=2.0,
+            thicken_p=0.0,
+            thin_p=0.0,
+            hflip_p=0.5,
+        )
+    return AugmentSpec()
 
 
 def augment(
@@ -55,4 +71,7 @@ def augment(
     thin = F.pad(thin, (0, 1, 0, 1))
     out = torch.where(pick < spec.thicken_p, 0.5 * (out + thick), out)
     out = torch.where(pick > 1 - spec.thin_p, torch.maximum(thin, 0.6 * out), out)
+    if spec.hflip_p > 0:
+        flip = torch.rand(b, generator=generator).to(images.device).view(b, 1, 1, 1)
+        out = torch.where(flip < spec.hflip_p, out.flip(-1), out)
     return out.clamp(0.0, 1.0)

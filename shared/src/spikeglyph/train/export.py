@@ -103,10 +103,28 @@ def parity(net: SpikingNet, onnx_path: Path, images: np.ndarray) -> dict[str, An
     )
     same_pred = expected["logits"].argmax(1) == got["logits"].argmax(1)
     spike_diff = np.abs(expected["layer_spikes"] - got["layer_spikes"])
+    total = float(np.abs(expected["layer_spikes"]).sum())
     return {
         "n": len(images),
         "prediction_agreement": float(same_pred.mean()),
         "max_logit_diff": float(np.abs(expected["logits"] - got["logits"]).max()),
         "max_layer_spike_diff": float(spike_diff.max()),
         "identical_spike_counts": bool((spike_diff == 0).all()),
+        "samples_with_identical_spikes": float((spike_diff.sum(1) == 0).mean()),
+        "spike_mismatch_rate": float(spike_diff.sum() / total) if total else 0.0,
     }
+
+
+# Convolutions in torch (oneDNN) and ONNX Runtime (MLAS) sum in different orders, so a membrane
+# potential within ~1e-6 of the threshold can fire in one engine and not the other. Small
+# networks match spike for spike; for large ones a flip in a few of millions of spike decisions
+# is float rounding, not a faulty export. Anything beyond these bounds is refused.
+MAX_SPIKE_MISMATCH_RATE = 1e-4
+MIN_PREDICTION_AGREEMENT = 1.0
+
+
+def parity_ok(report: dict[str, Any]) -> bool:
+    return bool(
+        report["prediction_agreement"] >= MIN_PREDICTION_AGREEMENT
+        and report["spike_mismatch_rate"] <= MAX_SPIKE_MISMATCH_RATE
+    )

@@ -185,7 +185,14 @@ class SpikingNet(nn.Module):
             return rate_encode(images, noise, self.encoder.gain), False
         return latency_encode(images, self.timesteps), False
 
-    def forward(self, images: torch.Tensor, telemetry: bool = False) -> NetOutputs:
+    def forward(
+        self,
+        images: torch.Tensor,
+        telemetry: bool = False,
+        taps: list[torch.Tensor] | None = None,
+    ) -> NetOutputs:
+        """Run the T steps. ``taps``, when given, receives each hidden layer's spike tensor
+        ``[T, B, units, ...]`` (structural plasticity measures saliency on them)."""
         t_steps = self.timesteps
         batch = images.shape[0]
         spike = self.spike()
@@ -222,6 +229,8 @@ class SpikingNet(nn.Module):
             sops.append(x.sum((0, 2)) * self.readout.out_features)
         current = self.readout(x)  # [T, B, C]
         logits = current.mean(0)
+        if taps is not None:
+            taps.extend(spikes_per_layer)
         rates = [s.mean() for s in spikes_per_layer]
         if not telemetry:
             return NetOutputs(logits=logits, rates=rates)

@@ -1,0 +1,123 @@
+"""Accuracy, single-image latency and energy of shipped models: ONNX Runtime vs eager torch.
+
+For each model directory: test accuracy with ONNX Runtime (what the services run; the test
+split is only reported, never used to select), batch-1 latency of ONNX Runtime and of the
+same network in eager torch measured side by side, batch-32 throughput of both, the int8 copy
+when present, and spikes / SOPs / energy per inference against the equally sized non-spiking
+network.
+
+    python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from _common import data_dir, emit, percentiles
+
+from spikeglyph import energy
+from spikeglyph.data import load_split
+from spikeglyph.runtime import ModelRunner
+from spikeglyph.train.modelio import load_model
+
+
+def _latencies(fn: Any, inputs: list[np.ndarray], repeat: int) -> list[float]:
+    for x in inputs[:50]:
+        fn(x)
+    out = []
+    for i in range(repeat):
+        x = inputs[i % len(inputs)]
+        start = time.perf_counter()
+        fn(x)
+        out.append((time.perf_counter() - start) * 1e3)
+    return out
+
+
+def _accuracy(runner: ModelRunner, images: np.ndarray, labels: np.ndarray) -> float:
+    preds = [
+        runner.run(images[i : i + 500].astype(np.float32) / 255.0).logits.argmax(1)
+        for i in range(0, len(images), 500)
+    ]
+    return float((np.concatenate(preds) == labels).mean())
+
+
+def bench_model(model_dir: Path, repeat: int, threads: int) -> dict[str, Any]:
+    runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads)
+    manifest = runner.manifest
+    test_x, test_y = load_split(data_dir(), manifest.dataset, "test")
+    singles = [test_x[i : i + 1].astype(np.float32)[:, None] / 255.0 for i in range(256)]
+    torch.set_num_threads(threads)
+    result: dict[str, Any] = {
+        "model": str(model_dir),
+        "version": manifest.version,
+        "dataset": manifest.dataset,
+        "timesteps": manifest.timesteps,
+        "architecture": manifest.architecture.get("kind"),
+        "test_accuracy_onnx": _accuracy(runner, test_x, test_y),
+        "threads": threads,
+    }
+    ort_ms = _latencies(runner.run, singles, repeat)
+    result["onnxruntime_batch1"] = percentiles(ort_ms)
+    if manifest.family == "surrogate":
+        net, _ = load_model(model_dir)
+        net.eval()
+
+        @torch.no_grad()
+        def eager(x: np.ndarray) -> Any:
+            return net(torch.from_numpy(x), telemetry=True)
+
+        torch_ms = _latencies(eager, singles, repeat)
+        result["torch_eager_batch1"] = percentiles(torch_ms)
+        result["speedup_p50"] = round(
+            result["torch_eager_batch1"]["p50_ms"] / result["onnxruntime_batch1"]["p50_ms"], 2
+        )
+        batch = np.concatenate(singles[:32])
+        start = time.perf_counter()
+        for _ in range(50):
+            eager(batch)
+        result["torch_eager_batch32_per_s"] = round(50 * 32 / (time.perf_counter() - start), 1)
+    batch = np.concatenate(singles[:32])
+    start = time.perf_counter()
+    for _ in range(50):
+        runner.run(batch)
+    result["onnxruntime_batch32_per_s"] = round(50 * 32 / (time.perf_counter() - start), 1)
+    if "int8" in manifest.variants:
+        int8 = ModelRunner(model_dir, device="cpu", variant="int8", intra_op_threads=threads)
+        result["int8"] = {
+            "test_accuracy_onnx": _accuracy(int8, test_x, test_y),
+            "batch1": percentiles(_latencies(int8.run, singles, repeat)),
+        }
+    out = runner.run(np.concatenate(singles))
+    estimates = [energy.estimate_from_outputs(row, manifest.energy) for row in out.layer_sops]
+    result["energy_per_inference"] = {
+        "spikes": round(float(out.layer_spikes.sum(1).mean()), 1),
+        "sops": round(float(np.mean([e.sops for e in estimates])), 1),
+        "first_layer_macs": manifest.energy.get("first_layer_macs"),
+        "snn_nj": round(float(np.mean([e.snn_nj for e in estimates])), 2),
+        "ann_macs": manifest.energy.get("ann_macs"),
+        "ann_nj": round(estimates[0].ann_nj, 2),
+        "ratio": round(float(np.mean([e.ratio for e in estimates])), 2),
+    }
+    result["neurons"] = manifest.neurons
+    result["model_files_kb"] = {
+        name: round((Path(model_dir) / name).stat().st_size / 1024, 1) for name in manifest.files
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("models", nargs="+", type=Path)
+    parser.add_argument("--repeat", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads of both engines")
+    args = parser.parse_args()
+    emit("model", {"models": [bench_model(m, args.repeat, args.threads) for m in args.models]})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Start the whole stack for bench scripts: the launcher lives in ``tests/support/stack.py``.
+
+Bench scripts run as ``.venv/bin/python bench/<script>.py`` from the repository root; this
+module puts the root on ``sys.path`` so they share the tests' one implementation instead of a
+second copy that could drift.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.support.stack import (  # noqa: E402
+    API_KEY,
+    Replica,
+    Stack,
+    StackConfig,
+    copy_model_as,
+)
+
+__all__ = ["API_KEY", "REPO", "Replica", "Stack", "StackConfig", "copy_model_as"]

@@ -1,0 +1,13 @@
+"""The ``/api/v1`` router: it only gathers the per-resource routers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from spikeglyph_gateway.routes import feedback, jobs, models, predict
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(predict.router)
+api_router.include_router(feedback.router)
+api_router.include_router(jobs.router)
+api_router.include_router(models.router)

@@ -1,0 +1,157 @@
+"""Health-aware routing of prediction requests to the inference replicas.
+
+A background probe polls every replica's ``/readyz``; requests go to the ready replica with
+the fewest requests in flight (ties broken round robin). Predictions are idempotent, so when a
+replica cannot be reached or answers a server error the same bytes are sent to the next one:
+a replica dying mid-stream costs its callers a retry, never an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from spikeglyph_gateway.errors import NoReplicaAvailable
+
+log = logging.getLogger(__name__)
+
+# Statuses that say "this replica cannot answer now", not "your request is wrong".
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+
+
+@dataclass
+class Replica:
+    url: str
+    ready: bool = True  # optimistic until the first probe: a fresh gateway must serve at once
+    inflight: int = 0
+    failures: int = 0
+
+
+class ReplicaPool:
+    """The inference replicas behind one gateway, with their readiness and load."""
+
+    def __init__(
+        self,
+        urls: list[str],
+        client: httpx.AsyncClient,
+        probe_interval_s: float = 1.0,
+        probe_timeout_s: float = 1.0,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        self.replicas = [Replica(url) for url in urls]
+        self._client = client
+        self._probe_interval_s = probe_interval_s
+        self._probe_timeout_s = probe_timeout_s
+        self._on_retry = on_retry
+        self._turn = itertools.count()
+        self._probe_task: asyncio.Task[None] | None = None
+
+    # --- readiness ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.probe_all()
+        self._probe_task = asyncio.create_task(self._probe_forever(), name="replica-probe")
+
+    async def stop(self) -> None:
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe_task
+
+    async def probe_all(self) -> None:
+        await asyncio.gather(*(self._probe(replica) for replica in self.replicas))
+
+    async def _probe(self, replica: Replica) -> None:
+        try:
+            response = await self._client.get(
+                f"{replica.url}/readyz", timeout=self._probe_timeout_s
+            )
+            ready = response.status_code == 200
+        except httpx.HTTPError:
+            ready = False
+        if ready != replica.ready:
+            log.info("replica %s is now %s", replica.url, "ready" if ready else "not ready")
+        replica.ready = ready
+
+    async def _probe_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._probe_interval_s)
+            try:
+                await self.probe_all()
+            except Exception:  # a probe bug must not stop probing for good
+                log.exception("replica probe failed")
+
+    def any_ready(self) -> bool:
+        return any(replica.ready for replica in self.replicas)
+
+    # --- routing ------------------------------------------------------------------------------
+    def order(self) -> list[Replica]:
+        """Ready replicas, least loaded first (round robin on ties), then the rest as a fallback.
+
+        Unready replicas stay at the back rather than out: the probe may be a second stale,
+        and trying a replica that has just come back beats refusing the request.
+        """
+        turn = next(self._turn)
+        count = len(self.replicas)
+        rotated = [self.replicas[(turn + i) % count] for i in range(count)]
+        return sorted(rotated, key=lambda replica: (not replica.ready, replica.inflight))
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str],
+        params: Mapping[str, str],
+    ) -> httpx.Response:
+        """Send one request to the best replica, moving on to the next when it fails."""
+        last_error = "no inference replica is configured"
+        last_response: httpx.Response | None = None
+        for attempt, replica in enumerate(self.order()):
+            if attempt:
+                self._count_retry(replica)
+            replica.inflight += 1
+            try:
+                response = await self._client.request(
+                    method, f"{replica.url}{path}", content=content, headers=headers, params=params
+                )
+            except httpx.PoolTimeout:
+                # Our own connection pool is exhausted: the gateway is overloaded, not the
+                # replica; another replica would wait on the same pool.
+                raise NoReplicaAvailable(
+                    "the gateway has too many predictions in flight", retry_after_s=1
+                ) from None
+            except httpx.TransportError as exc:
+                replica.ready = False
+                replica.failures += 1
+                last_error = f"{type(exc).__name__} from {replica.url}"
+                log.warning("replica %s failed (%s); trying another", replica.url, last_error)
+                continue
+            finally:
+                replica.inflight -= 1
+            if response.status_code in RETRYABLE_STATUSES:
+                replica.failures += 1
+                if response.status_code in (502, 503):
+                    replica.ready = False
+                last_error = f"status {response.status_code} from {replica.url}"
+                log.warning("replica %s answered %s; trying another", replica.url, last_error)
+                last_response = response
+                continue
+            return response
+        if last_response is not None:
+            # Every replica answered, all with a server error: pass the last answer through
+            # (it carries the uniform body and, for 503, its own Retry-After).
+            return last_response
+        raise NoReplicaAvailable(
+            f"no inference replica could answer ({last_error})", retry_after_s=1
+        )
+
+    def _count_retry(self, replica: Replica) -> None:
+        if self._on_retry is not None:
+            self._on_retry(replica.url)

@@ -1,0 +1,111 @@
+"""Everything a gateway app holds open: made in the lifespan, handed to routes, closed at exit.
+
+Nothing here is a module global, so tests can run two gateways in one process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import redis.asyncio as aioredis
+from celery import Celery
+from redis import Redis
+
+from spikeglyph.registry import AsyncJobStore, FeedbackStore, ModelRegistry
+from spikeglyph.registry.connection import connect, connect_async
+from spikeglyph.tasks import celery_config
+from spikeglyph_gateway.config import GatewaySettings
+from spikeglyph_gateway.metrics import GatewayMetrics
+from spikeglyph_gateway.ratelimit import RateLimiter
+from spikeglyph_gateway.replicas import ReplicaPool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    settings: GatewaySettings
+    metrics: GatewayMetrics
+    limiter: RateLimiter
+    http: httpx.AsyncClient
+    replicas: ReplicaPool
+    redis: aioredis.Redis
+    celery: Celery
+    jobs: AsyncJobStore
+    # The registry and feedback clients are synchronous: routes call them in a thread.
+    sync_redis: Redis
+    registry: ModelRegistry
+    feedback: FeedbackStore
+
+
+def build_limiter(settings: GatewaySettings) -> RateLimiter:
+    return RateLimiter(
+        {
+            "predict": settings.rate_limit_predict,
+            "feedback": settings.rate_limit_feedback,
+            "jobs": settings.rate_limit_jobs,
+            "control": settings.rate_limit_control,
+        }
+    )
+
+
+def build_http_client(settings: GatewaySettings) -> httpx.AsyncClient:
+    """One pooled client for every replica; keep-alive connections make a prediction cheap."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s),
+        limits=httpx.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=settings.max_connections,
+        ),
+    )
+
+
+def build_celery(settings: GatewaySettings) -> Celery:
+    """A producer-only Celery app: the gateway sends tasks by name and never imports them."""
+    app = Celery("spikeglyph-gateway", set_as_current=False)
+    app.config_from_object(celery_config(settings.redis_url))
+    return app
+
+
+@contextlib.asynccontextmanager
+async def open_resources(
+    settings: GatewaySettings, metrics: GatewayMetrics
+) -> AsyncIterator[Resources]:
+    http = build_http_client(settings)
+    replicas = ReplicaPool(
+        settings.inference_urls,
+        http,
+        probe_interval_s=settings.probe_interval_s,
+        probe_timeout_s=settings.probe_timeout_s,
+        on_retry=lambda url: metrics.upstream_retries.labels(url).inc(),
+    )
+    async_redis = connect_async(settings.redis_url)
+    sync_redis = connect(settings.redis_url)
+    celery = build_celery(settings)
+    resources = Resources(
+        settings=settings,
+        metrics=metrics,
+        limiter=build_limiter(settings),
+        http=http,
+        replicas=replicas,
+        redis=async_redis,
+        celery=celery,
+        jobs=AsyncJobStore(async_redis),
+        sync_redis=sync_redis,
+        registry=ModelRegistry(sync_redis, settings.artifacts_dir),
+        feedback=FeedbackStore(sync_redis),
+    )
+    await replicas.start()
+    log.info("gateway routing to %d inference replica(s)", len(settings.inference_urls))
+    try:
+        yield resources
+    finally:
+        await replicas.stop()
+        await http.aclose()
+        await async_redis.aclose()
+        sync_redis.close()
+        celery.close()

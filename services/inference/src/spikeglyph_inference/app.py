@@ -1,0 +1,198 @@
+"""The inference app factory: ``create_app(settings)`` builds one independent app.
+
+Endpoints (service-internal; the gateway publishes them under ``/api/v1``):
+
+==========================  ===========================================================
+``POST /v1/predict``        one image: multipart ``file``, raw ``image/*`` body, or JSON
+                            ``{"image": data URL | base64}`` → :class:`Prediction`
+``POST /v1/predict/batch``  multipart ``files`` → ``{"results": [Prediction, ...]}``
+``GET /v1/model``           manifest of the served version
+``GET /healthz``            liveness
+``GET /readyz``             200 once a verified model is warm, else 503 ``not_ready``
+``GET /metrics``            Prometheus (see :mod:`spikeglyph_inference.metrics`)
+``GET /openapi.json``       OpenAPI document; ``/docs`` renders it
+==========================  ===========================================================
+
+``?compact=true`` on the predict routes drops rasters, traces and the echoed input.
+Errors use the uniform body of :mod:`spikeglyph.api_errors`: 400 empty/truncated/blank image,
+413 too many bytes (checked while the body streams in) or pixels, 415 not an image or an
+unsupported type, 422 wrong JSON, 503 + ``Retry-After`` when the queue is full or no model is
+loaded, 504 when a request is not answered within ``request_timeout_s``.
+
+The lifespan owns every resource: the model holder (registry's active version, else the
+shipped default), the registry watcher threads, the preprocessing pool and the micro-batcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI
+from PIL import Image, ImageDraw
+from starlette.types import Scope
+
+import spikeglyph
+from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
+from spikeglyph.errors import DeviceUnavailable
+from spikeglyph.runtime import ModelRunner
+from spikeglyph_inference.api import api_router
+from spikeglyph_inference.batcher import MicroBatcher
+from spikeglyph_inference.deps import Service
+from spikeglyph_inference.metrics import Metrics
+from spikeglyph_inference.model_holder import ModelHolder, Registry, RunnerFactory
+from spikeglyph_inference.predictor import ImagePreparer, Predictor, standard_preparer
+from spikeglyph_inference.registry_watch import RegistryWatcher
+from spikeglyph_inference.request_context import RequestContextMiddleware
+from spikeglyph_inference.request_images import base64_limit
+from spikeglyph_inference.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RegistryFactory = Callable[[Settings], AbstractContextManager[Registry | None]]
+
+
+def onnx_runner_factory(settings: Settings) -> RunnerFactory:
+    """Build :class:`ModelRunner` objects with the service's device and thread settings."""
+    variant = "int8" if settings.model_variant == "int8" else None
+
+    def build(path: Path) -> ModelRunner:
+        return ModelRunner(
+            path,
+            device=settings.device,
+            variant=variant,
+            intra_op_threads=settings.intra_op_threads,
+        )
+
+    return build
+
+
+@contextmanager
+def redis_registry(settings: Settings) -> Iterator[Registry | None]:
+    """The Redis-backed model registry; its client is closed when the app stops."""
+    from spikeglyph.registry import ModelRegistry
+    from spikeglyph.registry.connection import connect
+
+    client = connect(settings.redis_url)
+    try:
+        yield ModelRegistry(client, settings.artifacts_dir)
+    finally:
+        client.close()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runner_factory: RunnerFactory | None = None,
+    registry_factory: RegistryFactory = redis_registry,
+    preparer: ImagePreparer | None = None,
+) -> FastAPI:
+    """A new inference app; nothing is loaded until its lifespan starts."""
+    metrics = Metrics()
+    build_runner = runner_factory or onnx_runner_factory(settings)
+    prepare = preparer or standard_preparer(
+        max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        holder = ModelHolder(
+            build_runner,
+            metrics,
+            default_dir=settings.models_dir / settings.default_dataset,
+            warmup_sizes=sorted({1, settings.max_batch_size}),
+        )
+        with ExitStack() as stack:
+            registry = stack.enter_context(registry_factory(settings))
+            try:
+                await anyio.to_thread.run_sync(holder.load_initial, registry)
+            except DeviceUnavailable as exc:
+                log.critical("cannot start: %s", exc.message)
+                raise
+            if registry is not None:
+                watcher = RegistryWatcher(registry, holder)
+                watcher.start()
+                stack.callback(watcher.stop)
+            pool = ThreadPoolExecutor(settings.preprocess_threads, thread_name_prefix="decode")
+            stack.callback(pool.shutdown, wait=False, cancel_futures=True)
+            await asyncio.get_running_loop().run_in_executor(pool, _warm_preparer, prepare)
+            batcher = MicroBatcher(
+                holder,
+                metrics,
+                max_batch_size=settings.max_batch_size,
+                max_wait_s=settings.max_wait_ms / 1000.0,
+                queue_max=settings.queue_max,
+                timeout_s=settings.request_timeout_s,
+                retry_after_s=settings.retry_after_s,
+            )
+            await batcher.start()
+            predictor = Predictor(
+                batcher,
+                prepare,
+                pool,
+                metrics,
+                max_pending=settings.queue_max,
+                retry_after_s=settings.retry_after_s,
+                dataset=lambda: holder.current.manifest.dataset if holder.ready else "mnist",
+            )
+            app.state.service = Service(settings, metrics, holder, batcher, predictor)
+            try:
+                yield
+            finally:
+                await batcher.stop()
+
+    app = FastAPI(
+        title="SpikeGlyph inference",
+        version=spikeglyph.__version__,
+        summary="Spiking-network digit recognition on ONNX Runtime, micro-batched.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.include_router(api_router)
+    # The last added runs first: the request id exists before the size limit refuses a body.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_upload_bytes,
+        max_bytes_for=_body_limit(settings),
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app
+
+
+def _warm_preparer(prepare: ImagePreparer) -> None:
+    """Decode one small drawing so the first real request does not pay for lazy imports."""
+    image = Image.new("L", (32, 32), 255)
+    ImageDraw.Draw(image).line([(16, 4), (16, 28)], fill=0, width=3)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    prepare(buf.getvalue(), "mnist")
+
+
+def _body_limit(settings: Settings) -> Callable[[Scope], int | None]:
+    """Body limit by route and form: the image limit itself for a raw body, plus room for the
+    multipart envelope or the base64 inflation of JSON; ``max_batch_files`` images a batch."""
+    image = settings.max_upload_bytes
+    envelope = 64 * 1024
+
+    def limit(scope: Scope) -> int | None:
+        path = str(scope.get("path", ""))
+        if path.endswith("/predict/batch"):
+            return image * settings.max_batch_files + envelope
+        if not path.endswith("/predict"):
+            return envelope
+        kind = dict(scope.get("headers", [])).get(b"content-type", b"").lower()
+        if kind.startswith(b"application/json"):
+            return base64_limit(image)
+        if kind.startswith(b"multipart/"):
+            return image + envelope
+        return image
+
+    return limit

@@ -1,0 +1,54 @@
+"""Typed dependencies the routes take as parameters (built in the app lifespan)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from spikeglyph_inference.batcher import MicroBatcher
+from spikeglyph_inference.metrics import Metrics
+from spikeglyph_inference.model_holder import ModelHolder
+from spikeglyph_inference.predictor import Predictor
+from spikeglyph_inference.settings import Settings
+
+
+@dataclass(frozen=True)
+class Service:
+    """Everything one running inference app holds, created by its lifespan."""
+
+    settings: Settings
+    metrics: Metrics
+    holder: ModelHolder
+    batcher: MicroBatcher
+    predictor: Predictor
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_predictor(service: Annotated[Service, Depends(get_service)]) -> Predictor:
+    return service.predictor
+
+
+def get_holder(service: Annotated[Service, Depends(get_service)]) -> ModelHolder:
+    return service.holder
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+PredictorDep = Annotated[Predictor, Depends(get_predictor)]
+HolderDep = Annotated[ModelHolder, Depends(get_holder)]

@@ -1,0 +1,114 @@
+"""From image bytes to a :class:`~spikeglyph.schemas.Prediction`: decode, batch, describe.
+
+Decoding and preprocessing run in a small thread pool (Pillow and numpy release the GIL for
+the heavy parts) so the event loop only shuffles bytes; at most ``max_pending`` images may be
+in that stage at once, beyond which the request is refused with 503 like a full batch queue.
+Animated or multi-frame images are read from their first frame (see :mod:`spikeglyph.preprocess`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+
+import numpy as np
+
+from spikeglyph.api_errors import ApiError, ServiceOverloaded
+from spikeglyph.errors import SpikeGlyphError
+from spikeglyph.schemas import LatencyMs, Prediction
+from spikeglyph_inference.batcher import MicroBatcher
+from spikeglyph_inference.metrics import Metrics
+
+ImagePreparer = Callable[[bytes, str], np.ndarray]
+"""(bytes, dataset) → preprocessed float32 ``[28, 28]`` (ink = 1) in that dataset's layout;
+raises the image errors of :mod:`spikeglyph.errors`."""
+
+
+def standard_preparer(*, max_bytes: int, max_pixels: int) -> ImagePreparer:
+    """The shared preprocessing of :mod:`spikeglyph.preprocess`, with the service's limits."""
+    from spikeglyph.preprocess import preprocess
+
+    def prepare(data: bytes, dataset: str) -> np.ndarray:
+        return preprocess(data, dataset=dataset, max_bytes=max_bytes, max_pixels=max_pixels)
+
+    return prepare
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 3)
+
+
+class Predictor:
+    def __init__(
+        self,
+        batcher: MicroBatcher,
+        prepare: ImagePreparer,
+        pool: Executor,
+        metrics: Metrics,
+        *,
+        max_pending: int,
+        retry_after_s: int = 1,
+        dataset: Callable[[], str] = lambda: "mnist",
+    ) -> None:
+        self._batcher = batcher
+        self._prepare = prepare
+        self._pool = pool
+        self._metrics = metrics
+        self._max_pending = max_pending
+        self._retry_after_s = retry_after_s
+        self._preparing = 0
+        # Digits and garments are laid out differently in 28×28 (spikeglyph.preprocess); the
+        # served model's dataset decides. A swap between datasets mid-request is harmless: the
+        # answer names the version, and the next request uses the new layout.
+        self._dataset = dataset
+
+    async def predict(self, data: bytes, *, compact: bool = False) -> Prediction:
+        started = time.perf_counter()
+        with self._batcher.arriving():
+            image = await self._prepare_off_loop(data)
+        prepared = time.perf_counter()
+        self._metrics.preprocess.observe(prepared - started)
+        slot = await self._batcher.submit(image)  # no await in between: the batch sees it
+        latency = LatencyMs(
+            queue=_ms(slot.queue_s),
+            preprocess=_ms(prepared - started),
+            compute=_ms(slot.compute_s),
+            total=_ms(time.perf_counter() - started),
+        )
+        return slot.runner.prediction(
+            slot.outputs, slot.index, latency, compact=compact, image=image
+        )
+
+    async def predict_many(self, blobs: Sequence[bytes], *, compact: bool) -> list[Prediction]:
+        """Predict several images; they join the micro-batch queue together."""
+        tasks = [
+            asyncio.ensure_future(self._predict_item(i, b, compact)) for i, b in enumerate(blobs)
+        ]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+
+    async def _predict_item(self, index: int, data: bytes, compact: bool) -> Prediction:
+        try:
+            return await self.predict(data, compact=compact)
+        except (SpikeGlyphError, ApiError) as exc:
+            exc.message = f"files[{index}]: {exc.message}"  # say which image was refused
+            raise
+
+    async def _prepare_off_loop(self, data: bytes) -> np.ndarray:
+        if self._preparing >= self._max_pending:
+            raise ServiceOverloaded(
+                "too many images are being decoded; retry shortly",
+                retry_after_s=self._retry_after_s,
+            )
+        self._preparing += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, self._prepare, data, self._dataset())
+        finally:
+            self._preparing -= 1

@@ -1,0 +1,27 @@
+"""What every job function receives: its id, work directory, stores, engine and reporters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from spikeglyph.registry import FeedbackStore, ModelRegistry
+from spikeglyph_trainer.engine import StopFn, TrainingEngine
+from spikeglyph_trainer.progress import ProgressReporter
+from spikeglyph_trainer.settings import TrainerSettings
+
+
+@dataclass(frozen=True)
+class JobContext:
+    job_id: str
+    settings: TrainerSettings
+    engine: TrainingEngine
+    registry: ModelRegistry
+    feedback: FeedbackStore
+    workdir: Path
+    reporter: ProgressReporter
+    should_stop: StopFn
+
+    @property
+    def device(self) -> str:
+        return self.settings.device

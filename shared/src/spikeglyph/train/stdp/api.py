@@ -1,0 +1,209 @@
+"""The whole STDP job, as ``spikeglyph train --arch stdp`` and the trainer worker run it.
+
+Unsupervised learning on the training split (checkpointed in ``workdir``, resumable), neuron
+labels from the served responses to training images, accuracy on the validation split (the
+test split only when asked, for reporting), then ONNX export and a verified model directory at
+``workdir/model``. Reusing ``workdir`` resumes; a finished job returns its model again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from spikeglyph.data import load_split
+from spikeglyph.errors import JobCancelled
+from spikeglyph.modeldir import load_manifest
+from spikeglyph.schemas import JobProgress, TrainParams
+from spikeglyph.train.loop import pick_device
+from spikeglyph.train.stdp.checkpoint import Position, load_state, save_state
+from spikeglyph.train.stdp.config import StdpTrainConfig
+from spikeglyph.train.stdp.export import snap_weights
+from spikeglyph.train.stdp.labels import assign_labels
+from spikeglyph.train.stdp.learning import batch_generator, batch_order, learn_batch, responses
+from spikeglyph.train.stdp.network import StdpNet
+from spikeglyph.train.stdp.spec import StdpSpec
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[JobProgress], None] | None
+StopFn = Callable[[], bool] | None
+MODEL_SUBDIR = "model"
+MIN_JOB_TIMESTEPS = 32  # rate-coded STDP needs long presentations; shorter asks get the default
+MAX_JOB_BATCH = 64  # larger batches blur the competition between neurons
+
+
+def config_from_params(params: TrainParams, neurons: int = 400) -> StdpTrainConfig:
+    """The STDP configuration of a ``train`` job (``arch="stdp"``).
+
+    The job schema's defaults are made for surrogate-gradient models (T = 4, batch 128); an
+    STDP job keeps its own defaults (T = 100, batch 16) where those would not work.
+    """
+    timesteps = params.timesteps if params.timesteps >= MIN_JOB_TIMESTEPS else 100
+    batch = params.batch_size if params.batch_size <= MAX_JOB_BATCH else 16
+    return StdpTrainConfig(
+        dataset=params.dataset,
+        spec=StdpSpec(neurons=neurons, timesteps=timesteps, noise_seed=params.seed),
+        epochs=params.epochs,
+        batch_size=batch,
+        max_samples=params.max_samples,
+        seed=params.seed,
+    )
+
+
+def flat_images(images: np.ndarray) -> torch.Tensor:
+    """uint8 [M, 28, 28] → float [M, 784] in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(images)).flatten(1).float().div_(255.0)
+
+
+def learn(
+    net: StdpNet,
+    images: torch.Tensor,
+    config: StdpTrainConfig,
+    *,
+    workdir: Path,
+    progress: ProgressFn = None,
+    should_stop: StopFn = None,
+) -> Position:
+    """Unsupervised STDP over ``images`` [M, 784] for ``config.epochs``, checkpointed."""
+    fingerprint = config.fingerprint()
+    position = load_state(workdir, net, fingerprint) or Position(0, 0, 0.0, False)
+    if position.done:
+        return position
+    device = net.weights.device
+    images = images.to(device)
+    n_batches = -(-len(images) // config.batch_size)
+    total_steps = config.epochs * n_batches
+    seconds = position.seconds
+    for epoch in range(position.epoch, config.epochs):
+        order = batch_order(len(images), config.batch_size, config.seed, epoch)
+        first = position.batch if epoch == position.epoch else 0
+        started, spikes, seen = time.monotonic(), 0.0, 0
+        for index in range(first, n_batches):
+            stats = learn_batch(
+                net, images[order[index].to(device)], batch_generator(config.seed, epoch, index)
+            )
+            spikes, seen = spikes + stats.spikes, seen + stats.images
+            done_steps = epoch * n_batches + index + 1
+            elapsed = seconds + time.monotonic() - started
+            if (index + 1) % config.checkpoint_every == 0 or index + 1 == n_batches:
+                save_state(workdir, net, Position(epoch, index + 1, elapsed, False), fingerprint)
+            if progress is not None and ((index + 1) % 10 == 0 or index + 1 == n_batches):
+                rate = seen / max(time.monotonic() - started, 1e-9)
+                progress(
+                    JobProgress(
+                        phase="training",
+                        epoch=epoch + 1,
+                        epochs=config.epochs,
+                        step=done_steps,
+                        steps=total_steps,
+                        eta_s=(total_steps - done_steps) * config.batch_size / max(rate, 1e-9),
+                        message=f"{rate:.0f} images/s, {spikes / max(seen, 1):.1f} spikes/image",
+                    )
+                )
+            if should_stop is not None and should_stop():
+                save_state(workdir, net, Position(epoch, index + 1, elapsed, False), fingerprint)
+                raise JobCancelled("STDP training cancelled; its work directory resumes it")
+        seconds += time.monotonic() - started
+        position = Position(epoch + 1, 0, seconds, False)
+    position = Position(config.epochs, 0, seconds, True)
+    save_state(workdir, net, position, fingerprint)
+    return position
+
+
+@torch.no_grad()
+def accuracy(net: StdpNet, images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Accuracy, per-class accuracy and spikes per image of the served network."""
+    counts = responses(net, flat_images(images).to(net.weights.device)).cpu()
+    predicted = net.votes(counts.to(net.weights.device)).argmax(1).cpu().numpy()
+    per_class = [
+        float((predicted[labels == c] == c).mean()) if (labels == c).any() else 0.0
+        for c in range(net.classes)
+    ]
+    return {
+        "accuracy": float((predicted == labels).mean()),
+        "n": len(labels),
+        "per_class": per_class,
+        "spikes_per_image": float(counts.sum(1).mean()),
+    }
+
+
+def label_neurons(net: StdpNet, images: np.ndarray, labels: np.ndarray) -> None:
+    """Assign each neuron the class it answers most, from served training responses."""
+    counts = responses(net, flat_images(images).to(net.weights.device))
+    labels_t = torch.from_numpy(labels.astype(np.int64)).to(counts.device)
+    net.assignments.copy_(assign_labels(counts, labels_t, net.classes))
+
+
+def train_stdp(
+    config: StdpTrainConfig,
+    *,
+    data_dir: Path,
+    workdir: Path,
+    device: str = "auto",
+    progress: ProgressFn = None,
+    should_stop: StopFn = None,
+    version: str | None = None,
+    report_test: bool = False,
+) -> Path:
+    """Train, label, evaluate and export an STDP network; returns ``workdir/model``."""
+    from spikeglyph.train.modelio import new_version
+    from spikeglyph.train.stdp.modelio import save_stdp_model
+
+    workdir = Path(workdir)
+    target = workdir / MODEL_SUBDIR
+    if (target / "manifest.json").is_file():
+        load_manifest(target)
+        return target
+    torch.manual_seed(config.seed)
+    train_x, train_y = load_split(data_dir, config.dataset, "train", val_size=config.val_size)
+    if config.max_samples is not None:
+        train_x, train_y = train_x[: config.max_samples], train_y[: config.max_samples]
+    val_x, val_y = load_split(data_dir, config.dataset, "val", val_size=config.val_size)
+    net = StdpNet(config.spec).to(pick_device(device))
+    position = learn(
+        net,
+        flat_images(train_x),
+        config,
+        workdir=workdir,
+        progress=progress,
+        should_stop=should_stop,
+    )
+    snap_weights(net)
+    if progress is not None:
+        progress(JobProgress(phase="evaluating", message="labelling neurons, validating"))
+    assign = min(config.assign_samples, len(train_x))
+    label_neurons(net, train_x[-assign:], train_y[-assign:])
+    val = accuracy(net, val_x, val_y)
+    learned = config.epochs * len(train_x)
+    metrics: dict[str, Any] = {
+        "val_accuracy": val["accuracy"],
+        "val_n": val["n"],
+        "per_class_accuracy": val["per_class"],
+        "val_spikes_per_image": val["spikes_per_image"],
+        "train_seconds": round(position.seconds, 1),
+        "train_samples_per_s": round(learned / max(position.seconds, 1e-9), 1),
+        "labelled_neurons": int((net.assignments >= 0).sum()),
+    }
+    if report_test:  # reported, never used for any choice
+        test_x, test_y = load_split(data_dir, config.dataset, "test")
+        metrics["test_accuracy"] = accuracy(net, test_x, test_y)["accuracy"]
+    if progress is not None:
+        progress(JobProgress(phase="exporting", message="exporting to ONNX and checking parity"))
+    training = {"config": config.to_dict(), "device": str(net.weights.device)}
+    save_stdp_model(
+        net.cpu(),
+        target,
+        dataset=config.dataset,
+        version=version or new_version(config.dataset, "stdp"),
+        metrics=metrics,
+        training=training,
+        sample_images=flat_images(val_x[:256]),
+    )
+    return target

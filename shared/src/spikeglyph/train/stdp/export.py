@@ -1,0 +1,132 @@
+"""ONNX export of a trained STDP network and the torch ↔ ONNX Runtime parity check.
+
+The served graph maps the network onto the runtime interface (:mod:`spikeglyph.runtime`):
+
+``logits`` [B, C]
+    the vote: mean spike count of the excitatory neurons labelled with each class;
+``spike_counts`` [B, C]
+    spikes of each class's neurons over the T steps (summed, not averaged);
+``output_spikes`` [B, T, C]
+    those spikes per step (a count per class and step, 0/1 for one winner at a time);
+``membrane`` [B, T, C]
+    the running vote: what ``logits`` would be if the image stopped after step t;
+``layer_spikes`` [B, 2]
+    excitatory and inhibitory totals; an inhibitory neuron fires one step after its partner,
+    so the inhibitory total counts the excitatory spikes of steps 0 … T−2;
+``layer_sops`` [B, 3]
+    input → excitatory (each input spike reaches N synapses), excitatory → inhibitory (one),
+    inhibitory → excitatory (N − 1);
+``hidden_spikes`` [B, T, H]
+    raster of the excitatory neurons listed in the manifest (the strongest of each class);
+``input_spikes`` [B, T, 784]
+    the deterministic Poisson input.
+
+Weights are stored on a 2⁻¹³ grid (below 0.013 % of the mean weight): every sum of at most
+784 of them is then exact in float32 whatever the order, so torch and ONNX Runtime integrate
+the same currents and produce identical spikes.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from spikeglyph.runtime import REQUIRED_OUTPUTS
+from spikeglyph.train.stdp.labels import class_sizes, label_onehot
+from spikeglyph.train.stdp.network import StdpNet
+
+OPSET = 17
+WEIGHT_GRID = 2.0**-13
+OUTPUT_NAMES = [*REQUIRED_OUTPUTS, "input_spikes"]
+
+
+def snap_weights(net: StdpNet) -> None:
+    """Round the weights onto the exact-sum grid (done once, before labelling)."""
+    with torch.no_grad():
+        net.weights.copy_(torch.round(net.weights / WEIGHT_GRID) * WEIGHT_GRID)
+
+
+class ServedGraph(nn.Module):
+    """What the ONNX graph computes, as a module (also the torch side of the parity check)."""
+
+    def __init__(self, net: StdpNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        net = self.net
+        response = net.respond(image.flatten(1), branch_free=True)
+        spikes = response.spikes  # [T, B, N]
+        onehot = label_onehot(net.assignments, net.classes, spikes.dtype)
+        sizes = class_sizes(net.assignments, net.classes, spikes.dtype)
+        per_step = spikes @ onehot  # [T, B, C]
+        logits = per_step.sum(0) / sizes
+        running = torch.cumsum(per_step, 0) / sizes
+        exc = spikes.sum((0, 2))
+        inh = spikes[:-1].sum((0, 2))
+        n = float(net.spec.neurons)
+        sops = torch.stack([response.inputs.sum((0, 2)) * n, exc, inh * (n - 1.0)], 1)
+        return (
+            logits,
+            per_step.sum(0),
+            running.transpose(0, 1),
+            per_step.transpose(0, 1),
+            torch.stack([exc, inh], 1),
+            sops,
+            spikes[:, :, net.hidden_idx].transpose(0, 1),
+            response.inputs.transpose(0, 1),
+        )
+
+
+def export_onnx(net: StdpNet) -> bytes:
+    """The ONNX graph of ``net`` (dynamic batch axis) as bytes."""
+    buffer = io.BytesIO()
+    net = net.cpu().eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        # T is a constant of the model: the tracer may (correctly) treat it as one.
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        torch.onnx.export(
+            ServedGraph(net),
+            (torch.zeros(2, 1, 28, 28),),
+            buffer,
+            input_names=["image"],
+            output_names=OUTPUT_NAMES,
+            dynamic_axes={"image": {0: "batch"}, **{n: {0: "batch"} for n in OUTPUT_NAMES}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    return buffer.getvalue()
+
+
+@torch.no_grad()
+def torch_outputs(net: StdpNet, images: np.ndarray) -> dict[str, np.ndarray]:
+    """The torch answers for float images [B, 1, 28, 28]."""
+    values = ServedGraph(net.cpu().eval())(torch.from_numpy(images))
+    return {n: v.numpy() for n, v in zip(OUTPUT_NAMES, values, strict=True)}
+
+
+def parity(net: StdpNet, onnx_path: Path, images: np.ndarray) -> dict[str, Any]:
+    """Compare torch and ONNX Runtime: decisions and every spike count must agree."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    expected = torch_outputs(net, images)
+    got = dict(zip(OUTPUT_NAMES, session.run(OUTPUT_NAMES, {"image": images}), strict=True))
+    spike_diff = max(
+        float(np.abs(expected[k] - got[k]).max())
+        for k in ("layer_spikes", "spike_counts", "hidden_spikes", "input_spikes")
+    )
+    same = expected["logits"].argmax(1) == got["logits"].argmax(1)
+    return {
+        "n": len(images),
+        "prediction_agreement": float(same.mean()),
+        "max_logit_diff": float(np.abs(expected["logits"] - got["logits"]).max()),
+        "max_spike_diff": spike_diff,
+        "identical_spike_counts": spike_diff == 0.0,
+    }

@@ -1,0 +1,44 @@
+"""The worker picks jobs up from the queue and always brings them to a final state."""
+
+from __future__ import annotations
+
+import pytest
+
+from spikeglyph.schemas import JobKind, JobState
+from tests.integration.trainer.conftest import JobClient, TrainerStack
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_job_without_a_model_to_work_on_fails_with_a_clear_error(
+    stack: TrainerStack, client: JobClient
+) -> None:
+    stack.start_worker()
+    job_id = client.submit(JobKind.evaluate, {"split": "test"})
+    info = client.wait_finished(job_id, stack, timeout=60)
+    assert info.state is JobState.failed
+    assert info.error is not None and "no model version is active" in info.error
+    assert not (stack.work_dir / job_id).exists()
+
+
+def test_invalid_parameters_fail_the_job_and_name_the_field(
+    stack: TrainerStack, client: JobClient
+) -> None:
+    stack.start_worker()
+    job_id = client.submit(JobKind.train, {"epochs": 0})
+    info = client.wait_finished(job_id, stack, timeout=60)
+    assert info.state is JobState.failed
+    assert info.error is not None and "epochs" in info.error
+
+
+def test_a_job_cancelled_while_queued_ends_cancelled_without_running(
+    stack: TrainerStack, client: JobClient
+) -> None:
+    job_id = client.submit(JobKind.train, {"arch": "fc", "max_samples": 300, "timesteps": 2})
+    client.jobs.request_cancel(job_id)
+    stack.start_worker()
+    info = client.wait_finished(job_id, stack, timeout=60)
+    assert info.state is JobState.cancelled
+    assert client.registry.list() == []
+    events = [event.state for _, event in client.jobs.events(job_id)]
+    assert JobState.running not in events
