@@ -1,9 +1,8 @@
-"""Browser-test fixtures: the stack under test, Debian's Chromium driven by Playwright, and a
+"""Browser-test fixtures: the real stack under test, Debian's Chromium driven by Playwright, and a
 fresh page per test whose screenshot is kept in ``test-artifacts/e2e/``.
 
-``stack_url`` starts the fake gateway (``tests/e2e/fake_api.py``) unless ``E2E_STACK_URL``
-names a running SpikeGlyph gateway; the same tests then run against the real services (give
-its key in ``E2E_API_KEY``). JavaScript errors on the page fail the test that caused them.
+``stack_url`` starts the real services (its docstring names the alternatives). JavaScript
+errors on the page fail the test that caused them.
 """
 
 from __future__ import annotations
@@ -34,12 +33,64 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the gateway the browser talks to (the fake one unless told otherwise)."""
+def stack_url(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, data_dir: Path
+) -> Iterator[str]:
+    """Base URL of the gateway the browser talks to.
+
+    By default the real stack: redis-server, an inference replica, the trainer worker and the
+    gateway as real processes (``tests/support/stack.py``), serving the shipped model.
+    ``E2E_STACK_URL`` points the tests at a running SpikeGlyph instead; ``E2E_FAKE=1`` uses
+    the fake gateway (``tests/e2e/fake_api.py``) for work on the page alone.
+    """
     external = os.environ.get("E2E_STACK_URL")
     if external:
         yield external.rstrip("/")
         return
+    if os.environ.get("E2E_FAKE") == "1":
+        yield from _fake_stack(tmp_path_factory)
+        return
+    from tests.support.stack import Stack, StackConfig, stack_model
+
+    limit = str(int(FAKE_UPLOAD_LIMIT_MB * 1024 * 1024))
+    config = StackConfig(
+        model_dir=stack_model(request),
+        worker=True,
+        data_dir=data_dir,
+        gateway_env={"MAX_UPLOAD_BYTES": limit},
+        inference_env={"MAX_UPLOAD_BYTES": limit},
+    )
+    with Stack(config, root=tmp_path_factory.mktemp("e2e-stack")).started() as stack:
+        # A registered, active base version, so a test that activates a job's model can
+        # switch back to it (the shipped fallback is not a registry version).
+        stack.publish_copy(E2E_BASE_VERSION, activate=True)
+        _wait_serving(stack.gateway_url, E2E_BASE_VERSION)
+        yield stack.gateway_url
+
+
+E2E_BASE_VERSION = "e2e-base"
+
+
+def _wait_serving(url: str, version: str, timeout: float = 60.0) -> None:
+    """Until the replicas answer predictions with ``version``."""
+    import httpx
+
+    from tests.e2e.pages import ONE_PNG
+    from tests.support.procs import wait_until
+
+    def serving() -> bool:
+        response = httpx.post(
+            f"{url}/api/v1/predict?compact=true",
+            content=ONE_PNG,
+            headers={"Content-Type": "image/png"},
+            timeout=10,
+        )
+        return response.status_code == 200 and response.json()["model_version"] == version
+
+    wait_until(serving, timeout, f"the replicas to serve {version}")
+
+
+def _fake_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {"PYTHONPATH": str(REPO)}
     data_dir = os.environ.get("SPIKEGLYPH_DATA_DIR")
@@ -72,14 +123,38 @@ def stack_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture()
+def restore_active_model(stack_url: str, api_key: str) -> Iterator[None]:
+    """Jobs started from the page may activate a small new model; put the served one back."""
+    import httpx
+
+    active = httpx.get(f"{stack_url}/api/v1/models/active", timeout=10).json().get("version")
+    yield
+    if not active:
+        return
+    response = httpx.post(
+        f"{stack_url}/api/v1/models/{active}/activate",
+        headers={"X-API-Key": api_key},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    if os.environ.get("E2E_FAKE") != "1":
+        _wait_serving(stack_url, active)
+
+
 @pytest.fixture(scope="session")
-def api_key() -> str:
-    return os.environ.get("E2E_API_KEY", FAKE_API_KEY)
+def api_key(stack_url: str) -> str:
+    """The key the stack under test accepts."""
+    from tests.support.stack import API_KEY
+
+    default = FAKE_API_KEY if os.environ.get("E2E_FAKE") == "1" else API_KEY
+    return os.environ.get("E2E_API_KEY", default)
 
 
 @pytest.fixture(scope="session")
 def upload_limit_mb() -> float:
-    """The gateway's upload limit (``E2E_UPLOAD_LIMIT_MB`` for a real one, default 10 MB)."""
+    """The gateway's upload limit (``E2E_UPLOAD_LIMIT_MB`` for an external one, default 10 MB;
+    the stacks these tests start use 2 MB so the oversized upload stays quick)."""
     if os.environ.get("E2E_STACK_URL"):
         return float(os.environ.get("E2E_UPLOAD_LIMIT_MB", "10"))
     return FAKE_UPLOAD_LIMIT_MB

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
 import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import Page
+
+from spikeglyph.data import load_split
 
 Point = tuple[float, float]
 
@@ -122,21 +122,21 @@ def lit_pixels(page: Page, selector: str) -> int:
     )
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("SPIKEGLYPH_DATA_DIR", Path(__file__).parents[2] / "var/datasets"))
-
-
-def mnist_test_png(index: int) -> tuple[bytes, int]:
+def mnist_test_png(data_dir: Path, index: int) -> tuple[bytes, int]:
     """The MNIST test image ``index`` as PNG bytes, with its label."""
-    folder = data_dir() / "mnist"
-    images, labels = folder / "t10k-images-idx3-ubyte.gz", folder / "t10k-labels-idx1-ubyte.gz"
-    assert images.exists(), f"MNIST is missing at {folder}: set SPIKEGLYPH_DATA_DIR"
-    with gzip.open(images, "rb") as fh:
-        fh.seek(16 + index * 784)
-        pixels = fh.read(784)
-    with gzip.open(labels, "rb") as fh:
-        fh.seek(8 + index)
-        label = fh.read(1)[0]
+    images, labels = load_split(data_dir, "mnist", "test")
     buffer = io.BytesIO()
-    Image.frombytes("L", (28, 28), pixels).save(buffer, format="PNG")
-    return buffer.getvalue(), label
+    Image.fromarray(images[index]).save(buffer, format="PNG")
+    return buffer.getvalue(), int(labels[index])
+
+
+def _one_png() -> bytes:
+    image = Image.new("L", (28, 28), 0)
+    image.paste(255, (13, 4, 16, 24))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+ONE_PNG = _one_png()
+"""A small upright stroke as PNG bytes, for checks that need any valid digit image."""

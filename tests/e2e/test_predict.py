@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -34,8 +36,8 @@ def test_drawing_a_digit_gives_a_prediction_and_a_spike_raster(page: Page) -> No
     expect(page.locator("#energy-note")).to_contain_text("memory access")
 
 
-def test_uploading_an_mnist_digit_shows_the_right_digit(page: Page) -> None:
-    png, label = mnist_test_png(0)
+def test_uploading_an_mnist_digit_shows_the_right_digit(page: Page, data_dir: Path) -> None:
+    png, label = mnist_test_png(data_dir, 0)
     page.locator("#file-input").set_input_files(
         {"name": "mnist-test-0.png", "mimeType": "image/png", "buffer": png}
     )
@@ -45,8 +47,8 @@ def test_uploading_an_mnist_digit_shows_the_right_digit(page: Page) -> None:
     expect(page.locator("#prob-bars li.top")).to_have_attribute("data-class", str(label))
 
 
-def test_dropping_an_image_on_the_pad_predicts_it(page: Page) -> None:
-    png, label = mnist_test_png(1)
+def test_dropping_an_image_on_the_pad_predicts_it(page: Page, data_dir: Path) -> None:
+    png, label = mnist_test_png(data_dir, 1)
     page.evaluate(
         """(bytes) => {
           const file = new File([new Uint8Array(bytes)], "dropped.png", { type: "image/png" });
@@ -85,8 +87,8 @@ def test_pen_pressure_changes_the_stroke_width(page: Page) -> None:
     assert heavy > light * 1.8, (light, heavy)
 
 
-def test_pasting_an_image_predicts_it(page: Page) -> None:
-    png, label = mnist_test_png(2)
+def test_pasting_an_image_predicts_it(page: Page, data_dir: Path) -> None:
+    png, label = mnist_test_png(data_dir, 2)
     page.evaluate(
         """(bytes) => {
           const file = new File([new Uint8Array(bytes)], "pasted.png", { type: "image/png" });

@@ -66,9 +66,13 @@ def test_resume_continues_after_the_last_checkpoint(data_dir: Path, tmp_path: Pa
     assert min(e for e in epochs if e) == 2  # epoch 1 was not trained again
 
 
-def test_stdp_is_not_a_train_job_arch() -> None:
+def test_a_stdp_train_job_trains_the_stdp_family(data_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InvalidJobParams):
-        api.config_from_params(TrainParams(arch="stdp"))
+        api.config_from_params(TrainParams(arch="stdp"))  # no surrogate config for it
+    params = TrainParams(arch="stdp", epochs=1, max_samples=100, timesteps=32, batch_size=16)
+    model = api.train(params, data_dir=data_dir, workdir=tmp_path, device="cpu")
+    manifest = load_manifest(model)
+    assert manifest.family == "stdp" and manifest.timesteps == 32
 
 
 def test_evaluate_reports_accuracy_and_n(tiny_model_dir: Path, data_dir: Path) -> None:

@@ -42,7 +42,7 @@ QUICK_VAL_MIN = 500
 
 def config_from_params(params: TrainParams) -> TrainConfig:
     if params.arch == "stdp":
-        raise InvalidJobParams("the stdp family is trained with `spikeglyph train --arch stdp`")
+        raise InvalidJobParams("stdp models are trained by train(), not from a TrainConfig")
     return TrainConfig(
         dataset=params.dataset,
         arch=default_arch(params.arch),
@@ -136,7 +136,20 @@ def train(
     should_stop: StopFn = None,
     version: str | None = None,
 ) -> Path:
-    """The ``train`` job: a new model from the job parameters."""
+    """The ``train`` job: a new model from the job parameters (``arch="stdp"``: the
+    unsupervised STDP family of :mod:`spikeglyph.train.stdp`)."""
+    if params.arch == "stdp":
+        from spikeglyph.train.stdp import api as stdp_api
+
+        return stdp_api.train_stdp(
+            stdp_api.config_from_params(params),
+            data_dir=data_dir,
+            workdir=workdir,
+            device=device,
+            progress=progress,
+            should_stop=should_stop,
+            version=version,
+        )
     return train_config(
         config_from_params(params),
         data_dir=data_dir,

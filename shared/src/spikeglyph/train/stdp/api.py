@@ -166,6 +166,9 @@ def train_stdp(
     if config.max_samples is not None:
         train_x, train_y = train_x[: config.max_samples], train_y[: config.max_samples]
     val_x, val_y = load_split(data_dir, config.dataset, "val", val_size=config.val_size)
+    if config.max_samples is not None:  # a quick run validates on a proportionate sample
+        keep = max(500, config.max_samples // 5)
+        val_x, val_y = val_x[:keep], val_y[:keep]
     net = StdpNet(config.spec).to(pick_device(device))
     position = learn(
         net,
