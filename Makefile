@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): shared/pyproject.toml services/*/pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet --extra-index-url $(TORCH_INDEX) "torch==$(TORCH_VERSION)"
+	$(PIP) install --quiet --retries 1 --extra-index-url $(TORCH_INDEX) "torch==$(TORCH_VERSION)"
 	$(PIP) install --quiet -c constraints.txt \
 	    -e "shared[train,dev]" -e services/inference -e services/trainer -e services/gateway
 	touch $(STAMP)
