@@ -117,3 +117,17 @@ def test_learnable_decay_is_trained() -> None:
     loss.backward()
     opt.step()
     assert net.fc_lifs[0].beta.item() != before
+
+
+@pytest.mark.parametrize("kind", ["conv", "fc"])
+@pytest.mark.parametrize("encoder", ["direct", "rate"])
+def test_exported_graph_has_static_shapes(kind: str, encoder: str) -> None:
+    """No Shape/Gather chains per step: every reshape names its sizes (batch stays dynamic)."""
+    import onnx
+
+    from spikeglyph.train.export import export_onnx
+
+    graph = onnx.load_from_string(export_onnx(_net(kind, encoder).eval())).graph
+    ops = {node.op_type for node in graph.node}
+    assert "Conv" in ops or kind == "fc"
+    assert "Shape" not in ops

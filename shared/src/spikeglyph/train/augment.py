@@ -22,20 +22,26 @@ class AugmentSpec:
     thicken_p: float = 0.25
     thin_p: float = 0.15
     hflip_p: float = 0.0
+    whole_pixels: bool = False  # whole-pixel shifts, nearest sampling: no interpolation blur
     enabled: bool = True
 
 
 def default_augment(dataset: str) -> AugmentSpec:
-    """Digits get stroke-thickness variation; garments get mirror images and gentler warps."""
+    """Digits get stroke-thickness variation; garments get mirror images and small shifts only.
+
+    Garments are centred and upright in Fashion-MNIST: rotations, scaling and shear made the
+    network underfit (train accuracy barely above validation), mirror images and shifts do not.
+    """
     if dataset == "fashion-mnist":
         return AugmentSpec(
-            rotate_deg=6.0,
-            scale=0.08,
-            shear=0.05,
+            rotate_deg=0.0,
+            scale=0.0,
+            shear=0.0,
             shift_px=2.0,
             thicken_p=0.0,
             thin_p=0.0,
             hflip_p=0.5,
+            whole_pixels=True,
         )
     return AugmentSpec()
 
@@ -54,7 +60,10 @@ def augment(
     angle = uniform(math.radians(spec.rotate_deg))
     scale = 1.0 + uniform(spec.scale)
     shear = uniform(spec.shear)
-    shift = torch.stack([uniform(spec.shift_px), uniform(spec.shift_px)], 1) / 14.0
+    shift = torch.stack([uniform(spec.shift_px), uniform(spec.shift_px)], 1)
+    if spec.whole_pixels:
+        shift = shift.round()
+    shift = shift / 14.0  # affine_grid's unit is half the image: 14 px
     cos, sin = torch.cos(angle), torch.sin(angle)
     theta = torch.zeros(b, 2, 3)
     theta[:, 0, 0] = cos / scale
@@ -64,7 +73,8 @@ def augment(
     theta[:, :, 2] = shift
     theta = theta.to(images.device, images.dtype)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-    out = F.grid_sample(images, grid, align_corners=False, padding_mode="zeros")
+    mode = "nearest" if spec.whole_pixels else "bilinear"
+    out = F.grid_sample(images, grid, mode=mode, align_corners=False, padding_mode="zeros")
     pick = torch.rand(b, generator=generator).to(images.device).view(b, 1, 1, 1)
     thick = F.max_pool2d(out, 3, stride=1, padding=1)
     thin = -F.max_pool2d(-out, 2, stride=1, padding=0)

@@ -77,6 +77,19 @@ def conv_fanout(size: int, kernel: int, out_channels: int) -> torch.Tensor:
     return (hits[:, None] * hits[None, :] * out_channels).view(1, 1, size, size)
 
 
+def per_sample_total(
+    x: torch.Tensor, t_steps: int, units: int, weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Σ over time and ``units`` of ``x`` [T, B, ...] per sample, optionally weighted per unit.
+
+    Summing the contiguous unit axis first (or a matrix product with the weights) keeps the
+    exported graph off multi-axis reductions, which ONNX Runtime runs slowly.
+    """
+    flat = x.reshape(t_steps, -1, units)
+    per_step = flat.sum(2) if weights is None else flat @ weights
+    return per_step.sum(0)
+
+
 class SpikingNet(nn.Module):
     """conv: [conv → BN → PLIF → maxpool]×n → [linear → PLIF]×m → linear → IF readout.
 
@@ -96,6 +109,7 @@ class SpikingNet(nn.Module):
         self.conv_lifs = nn.ModuleList()
         in_ch, size = 1, 28
         self._conv_sizes: list[int] = []
+        self._conv_channels: list[tuple[int, int]] = []  # (in, out) as plain ints
         for ch in arch.channels if arch.kind == "conv" else ():
             self.convs.append(
                 nn.Conv2d(
@@ -105,8 +119,10 @@ class SpikingNet(nn.Module):
             self.norms.append(nn.BatchNorm2d(ch) if arch.batch_norm else nn.Identity())
             self.conv_lifs.append(PLIF(arch.neuron))
             self._conv_sizes.append(size)
+            self._conv_channels.append((in_ch, ch))
             in_ch, size = ch, size // 2
         flat = in_ch * size * size if arch.kind == "conv" else 28 * 28
+        self._flat = flat
         self.fcs = nn.ModuleList()
         self.fc_lifs = nn.ModuleList()
         for width in arch.hidden:
@@ -193,8 +209,9 @@ class SpikingNet(nn.Module):
     ) -> NetOutputs:
         """Run the T steps. ``taps``, when given, receives each hidden layer's spike tensor
         ``[T, B, units, ...]`` (structural plasticity measures saliency on them)."""
+        # Every reshape below names its sizes as Python ints (batch as -1), so the exported
+        # graph holds constant shapes instead of Shape/Gather/Concat chains.
         t_steps = self.timesteps
-        batch = images.shape[0]
         spike = self.spike()
         x, static = self._encode(images)  # static [B,1,28,28] or spikes [T,B,1,28,28]
         input_spikes = None if static else x
@@ -203,30 +220,34 @@ class SpikingNet(nn.Module):
         for i, (conv, norm, lif) in enumerate(
             zip(self.convs, self.norms, self.conv_lifs, strict=True)
         ):
+            size, (in_channels, channels) = self._conv_sizes[i], self._conv_channels[i]
             if static:
                 trace = lif(norm(conv(x)), spike, steps=t_steps)
                 static = False
             else:
                 if telemetry:
-                    sops.append((x * getattr(self, f"fanout{i}")).sum((0, 2, 3, 4)))
-                cur = norm(conv(x.flatten(0, 1)))
-                trace = lif(cur.view(t_steps, batch, *cur.shape[1:]), spike)
+                    fanout = getattr(self, f"fanout{i}")[0].expand(in_channels, -1, -1)
+                    units = in_channels * size * size
+                    sops.append(per_sample_total(x, t_steps, units, fanout.reshape(-1)))
+                cur = norm(conv(x.reshape(-1, in_channels, size, size)))
+                trace = lif(cur.reshape(t_steps, -1, channels, size, size), spike)
             spikes_per_layer.append(trace.spikes)
-            pooled = F.max_pool2d(trace.spikes.flatten(0, 1), 2)
-            x = pooled.view(t_steps, batch, *pooled.shape[1:])
-        x = x.flatten(1) if static else x.flatten(2)
+            pooled = F.max_pool2d(trace.spikes.reshape(-1, channels, size, size), 2)
+            x = pooled.reshape(t_steps, -1, channels, size // 2, size // 2)
+        x = x.reshape(-1, 28 * 28) if static else x.reshape(t_steps, -1, self._flat)
         for fc, lif in zip(self.fcs, self.fc_lifs, strict=True):
             if static:
                 trace = lif(fc(x), spike, steps=t_steps)
                 static = False
             else:
                 if telemetry:
-                    sops.append(x.sum((0, 2)) * fc.out_features)
+                    sops.append(per_sample_total(x, t_steps, fc.in_features) * fc.out_features)
                 trace = lif(fc(x), spike)
             spikes_per_layer.append(trace.spikes)
             x = self.dropout(trace.spikes)
         if telemetry:
-            sops.append(x.sum((0, 2)) * self.readout.out_features)
+            units = self.readout.in_features
+            sops.append(per_sample_total(x, t_steps, units) * self.readout.out_features)
         current = self.readout(x)  # [T, B, C]
         logits = current.mean(0)
         if taps is not None:
@@ -236,9 +257,13 @@ class SpikingNet(nn.Module):
             return NetOutputs(logits=logits, rates=rates)
         readout = if_readout(current, self.arch.neuron.threshold, spike)
         assert readout.membrane is not None
-        layer_spikes = [s.flatten(2).sum((0, 2)) for s in spikes_per_layer]
-        layer_spikes.append(readout.spikes.sum((0, 2)))
-        hidden = spikes_per_layer[-1].flatten(2)[:, :, self.hidden_idx]
+        counts = list(self.neuron_counts().values())
+        layer_spikes = [
+            per_sample_total(s, t_steps, n) for s, n in zip(spikes_per_layer, counts, strict=False)
+        ]
+        layer_spikes.append(per_sample_total(readout.spikes, t_steps, self.arch.classes))
+        last = spikes_per_layer[-1].reshape(t_steps, -1, self.hidden_layer_size())
+        hidden = last[:, :, self.hidden_idx]
         return NetOutputs(
             logits=logits,
             rates=rates,
@@ -248,5 +273,7 @@ class SpikingNet(nn.Module):
             layer_spikes=torch.stack(layer_spikes, 1),
             layer_sops=torch.stack(sops, 1),
             hidden_spikes=hidden.transpose(0, 1),
-            input_spikes=None if input_spikes is None else input_spikes.flatten(2).transpose(0, 1),
+            input_spikes=None
+            if input_spikes is None
+            else input_spikes.reshape(t_steps, -1, 28 * 28).transpose(0, 1),
         )

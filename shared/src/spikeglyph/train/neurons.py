@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import torch
 
-from spikeglyph.train.surrogate import SpikeFn
+from spikeglyph.train.surrogate import SpikeFn, heaviside
 
 
 class LIFParams(NamedTuple):
@@ -49,30 +49,36 @@ def lif_sequence(
     ``current`` is ``[T, ...]``, or ``[...]`` with ``steps=T`` for a constant input (the direct
     encoding of a static image: its first layer is computed once, not T times).
     """
-    constant = steps is not None
-    t_steps = steps if steps is not None else int(current.shape[0])
-    shape = current.shape if constant else current.shape[1:]
-    mem = current.new_zeros(shape)
-    prev = current.new_zeros(shape)
-    adapt = current.new_zeros(shape) if params.adapt_decay is not None else None
+    # Time is kept as a leading axis of size 1 on every per-step tensor (``split`` in, ``cat``
+    # out): the exported graph then needs no Gather/Unsqueeze per step, only one Split and one
+    # Concat per layer.
+    drives = [current.unsqueeze(0)] * steps if steps is not None else list(current.split(1))
+    # U[-1] = S[-1] = a[-1] = 0, so the first step needs no zero tensors (and the graph no
+    # ConstantOfShape).
+    mem = drives[0]
+    prev: torch.Tensor | None = None
+    adapt: torch.Tensor | None = None
     spikes = []
     membranes = []
-    for t in range(t_steps):
-        drive = current if constant else current[t]
-        if params.reset == "zero":
-            mem = params.beta * mem * (1.0 - prev) + drive
-        else:
-            mem = params.beta * mem + drive - params.threshold * prev
+    for drive in drives:
         threshold: torch.Tensor | float = params.threshold
-        if adapt is not None and params.adapt_decay is not None:
-            adapt = params.adapt_decay * adapt + params.adapt_strength * prev
-            threshold = params.threshold + adapt
-        out = spike(mem - threshold)
+        if prev is not None:
+            reset = prev if params.threshold == 1.0 else params.threshold * prev
+            if params.reset == "zero":
+                mem = params.beta * mem * (1.0 - prev) + drive
+            else:
+                mem = params.beta * mem + drive - reset
+            if params.adapt_decay is not None:
+                kick = params.adapt_strength * prev
+                adapt = kick if adapt is None else params.adapt_decay * adapt + kick
+                threshold = params.threshold + adapt
+        # Θ(U − ϑ) is U > ϑ exactly (IEEE subtraction of distinct floats is never zero).
+        out = (mem > threshold).to(mem.dtype) if spike is heaviside else spike(mem - threshold)
         spikes.append(out)
         if record_membrane:
             membranes.append(mem)
         prev = out.detach()
-    return LIFTrace(torch.stack(spikes), torch.stack(membranes) if record_membrane else None)
+    return LIFTrace(torch.cat(spikes), torch.cat(membranes) if record_membrane else None)
 
 
 def if_readout(current: torch.Tensor, threshold: float, spike: SpikeFn) -> LIFTrace:
