@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import numpy.typing as npt
 
 from spikeglyph.errors import JobCancelled
+from spikeglyph.job_options import EvaluateOptions, JobOptions
 from spikeglyph.modeldir import Manifest, load_manifest, write_model_dir
 from spikeglyph.schemas import (
     FinetuneParams,
@@ -24,9 +24,6 @@ from spikeglyph.schemas import (
     NeurogenesisParams,
     TrainParams,
 )
-
-ProgressFn = Callable[[JobProgress], None]
-StopFn = Callable[[], bool]
 
 
 @dataclass
@@ -57,7 +54,8 @@ class FakeEngine:
         )
         return target
 
-    def _loop(self, epochs: int, progress: ProgressFn | None, should_stop: StopFn | None) -> None:
+    def _loop(self, epochs: int, run: JobOptions) -> None:
+        progress, should_stop = run.get("progress"), run.get("should_stop")
         for epoch in range(1, epochs + 1):
             for step in range(1, self.steps + 1):
                 if self.step_delay is not None:
@@ -77,21 +75,11 @@ class FakeEngine:
                         )
                     )
 
-    def train(
-        self,
-        params: TrainParams,
-        *,
-        data_dir: Path,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
-    ) -> Path:
-        self.calls.append(("train", {"workdir": workdir}))
-        (workdir / "checkpoints").mkdir(parents=True, exist_ok=True)
-        self._loop(params.epochs, progress, should_stop)
-        return self._model(workdir, "base")
+    def train(self, params: TrainParams, **run: Unpack[JobOptions]) -> Path:
+        self.calls.append(("train", {"workdir": run["workdir"]}))
+        (run["workdir"] / "checkpoints").mkdir(parents=True, exist_ok=True)
+        self._loop(params.epochs, run)
+        return self._model(run["workdir"], "base")
 
     def finetune(
         self,
@@ -99,45 +87,22 @@ class FakeEngine:
         images: npt.NDArray[np.uint8],
         labels: npt.NDArray[np.int64],
         *,
-        data_dir: Path,
         params: FinetuneParams,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
+        **run: Unpack[JobOptions],
     ) -> Path:
         self.calls.append(("finetune", {"n": len(labels), "labels": labels.tolist()}))
-        self._loop(params.epochs, progress, should_stop)
-        return self._model(workdir, "new", parent=load_manifest(base_dir).version)
+        self._loop(params.epochs, run)
+        return self._model(run["workdir"], "new", parent=load_manifest(base_dir).version)
 
     def neurogenesis(
-        self,
-        base_dir: Path,
-        *,
-        data_dir: Path,
-        params: NeurogenesisParams,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
+        self, base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[JobOptions]
     ) -> Path:
-        self._loop(1, progress, should_stop)
-        return self._model(workdir, "grown", parent=load_manifest(base_dir).version)
+        self._loop(1, run)
+        return self._model(run["workdir"], "grown", parent=load_manifest(base_dir).version)
 
-    def evaluate(
-        self,
-        model_dir: Path,
-        *,
-        data_dir: Path,
-        dataset: str,
-        split: str,
-        max_samples: int | None,
-        device: str,
-    ) -> dict[str, Any]:
+    def evaluate(self, model_dir: Path, **options: Unpack[EvaluateOptions]) -> dict[str, Any]:
         tag = load_manifest(model_dir).metrics["tag"]
-        return {"accuracy": self.val[tag], "n": max_samples or 1000, "per_class": []}
+        return {"accuracy": self.val[tag], "n": options.get("max_samples") or 1000, "per_class": []}
 
     def accuracy_on(
         self, model_dir: Path, images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]

@@ -109,9 +109,9 @@ def test_cancel_during_training_leaves_no_version_and_no_workdir(
     engine = _engine(services)
     original = engine._loop
 
-    def loop_then_cancel(epochs: int, progress: Any, should_stop: Any) -> None:
+    def loop_then_cancel(epochs: int, run: Any) -> None:
         services.jobs.request_cancel(job_id)
-        original(epochs, progress, should_stop)
+        original(epochs, run)
 
     engine._loop = loop_then_cancel  # type: ignore[method-assign]
     result = execute_job(services, JobKind.train, job_id, {"epochs": 3}, task_name="t")

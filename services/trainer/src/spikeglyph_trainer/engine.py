@@ -8,35 +8,25 @@ initialises torch or CUDA (CUDA is not fork-safe).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 import numpy as np
 import numpy.typing as npt
 
 from spikeglyph.errors import InvalidJobParams
-from spikeglyph.schemas import FinetuneParams, JobProgress, NeurogenesisParams, TrainParams
+from spikeglyph.job_options import EvaluateOptions, JobOptions, ProgressFn, StopFn
+from spikeglyph.schemas import FinetuneParams, NeurogenesisParams, TrainParams
 
-ProgressFn = Callable[[JobProgress], None]
-StopFn = Callable[[], bool]
+__all__ = ["ProgressFn", "StopFn", "TorchEngine", "TrainingEngine"]
 
 
 class TrainingEngine(Protocol):
-    """What the jobs need from a training library (signatures of ``spikeglyph.train.api``)."""
+    """What the jobs need from a training library (signatures of ``spikeglyph.train.api``;
+    the keyword arguments of a job are :class:`~spikeglyph.job_options.JobOptions`)."""
 
-    def train(
-        self,
-        params: TrainParams,
-        *,
-        data_dir: Path,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
-    ) -> Path: ...
+    def train(self, params: TrainParams, **run: Unpack[JobOptions]) -> Path: ...
 
     def finetune(
         self,
@@ -44,38 +34,15 @@ class TrainingEngine(Protocol):
         images: npt.NDArray[np.uint8],
         labels: npt.NDArray[np.int64],
         *,
-        data_dir: Path,
         params: FinetuneParams,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
+        **run: Unpack[JobOptions],
     ) -> Path: ...
 
     def neurogenesis(
-        self,
-        base_dir: Path,
-        *,
-        data_dir: Path,
-        params: NeurogenesisParams,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
+        self, base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[JobOptions]
     ) -> Path: ...
 
-    def evaluate(
-        self,
-        model_dir: Path,
-        *,
-        data_dir: Path,
-        dataset: str,
-        split: str,
-        max_samples: int | None,
-        device: str,
-    ) -> dict[str, Any]: ...
+    def evaluate(self, model_dir: Path, **options: Unpack[EvaluateOptions]) -> dict[str, Any]: ...
 
     def accuracy_on(
         self, model_dir: Path, images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]
@@ -96,28 +63,8 @@ class TorchEngine:
             self._module = importlib.import_module("spikeglyph.train.api")
         return self._module
 
-    def train(
-        self,
-        params: TrainParams,
-        *,
-        data_dir: Path,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
-    ) -> Path:
-        return Path(
-            self.api.train(
-                params,
-                data_dir=data_dir,
-                workdir=workdir,
-                device=device,
-                progress=progress,
-                should_stop=should_stop,
-                version=version,
-            )
-        )
+    def train(self, params: TrainParams, **run: Unpack[JobOptions]) -> Path:
+        return Path(self.api.train(params, **run))
 
     def finetune(
         self,
@@ -125,74 +72,20 @@ class TorchEngine:
         images: npt.NDArray[np.uint8],
         labels: npt.NDArray[np.int64],
         *,
-        data_dir: Path,
         params: FinetuneParams,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
+        **run: Unpack[JobOptions],
     ) -> Path:
-        return Path(
-            self.api.finetune(
-                base_dir,
-                images,
-                labels,
-                data_dir=data_dir,
-                params=params,
-                workdir=workdir,
-                device=device,
-                progress=progress,
-                should_stop=should_stop,
-                version=version,
-            )
-        )
+        return Path(self.api.finetune(base_dir, images, labels, params=params, **run))
 
     def neurogenesis(
-        self,
-        base_dir: Path,
-        *,
-        data_dir: Path,
-        params: NeurogenesisParams,
-        workdir: Path,
-        device: str,
-        progress: ProgressFn | None,
-        should_stop: StopFn | None,
-        version: str | None,
+        self, base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[JobOptions]
     ) -> Path:
         if not hasattr(self.api, "neurogenesis"):
             raise InvalidJobParams("neurogenesis is not available in this version of SpikeGlyph")
-        return Path(
-            self.api.neurogenesis(
-                base_dir,
-                data_dir=data_dir,
-                params=params,
-                workdir=workdir,
-                device=device,
-                progress=progress,
-                should_stop=should_stop,
-                version=version,
-            )
-        )
+        return Path(self.api.neurogenesis(base_dir, params=params, **run))
 
-    def evaluate(
-        self,
-        model_dir: Path,
-        *,
-        data_dir: Path,
-        dataset: str,
-        split: str,
-        max_samples: int | None,
-        device: str,
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = self.api.evaluate(
-            model_dir,
-            data_dir=data_dir,
-            dataset=dataset,
-            split=split,
-            max_samples=max_samples,
-            device=device,
-        )
+    def evaluate(self, model_dir: Path, **options: Unpack[EvaluateOptions]) -> dict[str, Any]:
+        result: dict[str, Any] = self.api.evaluate(model_dir, **options)
         return result
 
     def accuracy_on(

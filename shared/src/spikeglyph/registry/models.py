@@ -280,12 +280,13 @@ class ModelRegistry:
     ) -> None:
         """Deliver registry events to ``on_event`` until ``stop`` is set (run it in a thread).
 
-        Survives Redis outages: it reconnects by itself, and whenever the subscription is
-        (re)established, or the channel has been quiet for a few seconds, while the active
-        version differs from the last one it knows of (initially ``known_active``, the version
-        the caller serves), it calls ``on_event`` with a synthetic ``activated`` event, so no
-        activation is ever missed. The same activation may thus arrive twice: treat an
-        activation of the version already served as a no-op.
+        Survives Redis outages: it reconnects by itself (first after ``reconnect_delay``,
+        then twice as long after each failed attempt, up to 10 s; one warning per outage), and
+        whenever the subscription is (re)established, or the channel has been quiet for a few
+        seconds, while the active version differs from the last one it knows of (initially
+        ``known_active``, the version the caller serves), it calls ``on_event`` with a
+        synthetic ``activated`` event, so no activation is ever missed. The same activation may
+        thus arrive twice: treat an activation of the version already served as a no-op.
         """
         listen_registry(
             self.redis,

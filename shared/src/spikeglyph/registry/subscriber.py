@@ -5,7 +5,9 @@ otherwise reconnect a subscription silently, and an activation made while it was
 unnoticed. Here every (re)subscription is followed by a check of the active version, and so is
 every quiet ``reconcile_interval``; a change seen that way is delivered as a synthetic
 ``activated`` event. Consumers must therefore treat an activation of the version they already
-serve as a no-op.
+serve as a no-op. While Redis is unreachable the listener retries with exponential backoff
+and logs one warning for the outage and one info line when it is over (see
+:mod:`.subscription`, which holds what this module shares with :mod:`.subscriber_async`).
 """
 
 from __future__ import annotations
@@ -14,85 +16,70 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 import redis
-from pydantic import ValidationError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from spikeglyph.registry.connection import REDIS_DOWN_ERRORS, text
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE, Keys
+from spikeglyph.registry.connection import text
+from spikeglyph.registry.subscription import (
+    POLL_TIMEOUT_S,
+    SUBSCRIBE_TIMEOUT_S,
+    SUBSCRIPTION_LOST,
+    ListenOptions,
+    Subscription,
+    parse_event,
+    private_pool_options,
+)
 from spikeglyph.schemas import RegistryEvent
 
-log = logging.getLogger(__name__)
+__all__ = ["listen_registry", "parse_event"]
 
-POLL_TIMEOUT_S = 0.5
-SUBSCRIPTION_LOST: tuple[type[BaseException], ...] = (*REDIS_DOWN_ERRORS, redis.RedisError)
-SUBSCRIBE_TIMEOUT_S = 5.0
+log = logging.getLogger(__name__)
 
 
 def listen_registry(
     client: redis.Redis,
     on_event: Callable[[RegistryEvent], None],
     stop: threading.Event,
-    *,
-    namespace: str = DEFAULT_NAMESPACE,
-    reconnect_delay: float = 0.5,
-    known_active: str | None = None,
-    reconcile_interval: float = 5.0,
+    **options: Unpack[ListenOptions],
 ) -> None:
-    """Blocking loop: deliver every registry event to ``on_event`` until ``stop`` is set."""
-    keys = Keys(namespace)
+    """Blocking loop: deliver every registry event to ``on_event`` until ``stop`` is set
+    (``options``: :class:`~spikeglyph.registry.subscription.ListenOptions`)."""
+    subscription = Subscription(**options)
     listener = _private_client(client)
-    state = KnownActive(known_active)
     try:
         while not stop.is_set():
             try:
-                _follow(listener, keys, on_event, stop, state, reconcile_interval)
+                _follow(listener, subscription, on_event, stop)
             except SUBSCRIPTION_LOST as exc:
-                log.warning("registry subscription lost (%s); reconnecting", exc)
-                stop.wait(reconnect_delay)
+                stop.wait(subscription.lost(exc))
     finally:
         listener.close()
         listener.connection_pool.disconnect()
 
 
-class KnownActive:
-    """The last active version the consumer has been told about."""
-
-    def __init__(self, version: str | None) -> None:
-        self.version = version
-
-
 def _follow(
     client: redis.Redis,
-    keys: Keys,
+    subscription: Subscription,
     on_event: Callable[[RegistryEvent], None],
     stop: threading.Event,
-    known: KnownActive,
-    reconcile_interval: float,
 ) -> None:
     pubsub = client.pubsub()  # type: ignore[no-untyped-call]
     try:
-        pubsub.subscribe(keys.registry_channel)
+        pubsub.subscribe(subscription.channel)
         _await_subscription(pubsub)
-        log.info("subscribed to %s", keys.registry_channel)
-        _reconcile(client, keys, on_event, known)
-        last_check = time.monotonic()
+        subscription.subscribed()
+        _reconcile(client, subscription, on_event)
         while not stop.is_set():
             message = pubsub.get_message(ignore_subscribe_messages=True, timeout=POLL_TIMEOUT_S)
-            if message is not None and message.get("type") == "message":
-                event = parse_event(message)
-                if event is not None:
-                    if event.type == "activated":
-                        known.version = event.version
-                    _deliver(on_event, event)
-            elif time.monotonic() - last_check >= reconcile_interval:
+            if (event := subscription.receive(message)) is not None:
+                _deliver(on_event, event)
+            elif subscription.reconcile_due():
                 # A quiet channel is also how a half-open connection looks: touch the server.
-                _reconcile(client, keys, on_event, known)
+                _reconcile(client, subscription, on_event)
                 pubsub.ping()
-                last_check = time.monotonic()
     finally:
         pubsub.close()
 
@@ -108,22 +95,11 @@ def _await_subscription(pubsub: Any) -> None:
 
 
 def _reconcile(
-    client: redis.Redis, keys: Keys, on_event: Callable[[RegistryEvent], None], known: KnownActive
+    client: redis.Redis, subscription: Subscription, on_event: Callable[[RegistryEvent], None]
 ) -> None:
-    current = text(client.get(keys.active))
-    if current is not None and current != known.version:
-        event = RegistryEvent(type="activated", version=current, previous=known.version)
-        log.info("active model is %s (was %s as far as we knew)", current, known.version)
-        known.version = current
+    event = subscription.catch_up(text(client.get(subscription.keys.active)))
+    if event is not None:
         _deliver(on_event, event)
-
-
-def parse_event(message: dict[str, Any]) -> RegistryEvent | None:
-    try:
-        return RegistryEvent.model_validate_json(message["data"])
-    except (ValidationError, KeyError, TypeError) as exc:
-        log.warning("ignoring a malformed registry event: %s", exc)
-        return None
 
 
 def _deliver(on_event: Callable[[RegistryEvent], None], event: RegistryEvent) -> None:
@@ -136,8 +112,5 @@ def _deliver(on_event: Callable[[RegistryEvent], None], event: RegistryEvent) ->
 
 def _private_client(client: redis.Redis) -> redis.Redis:
     """A client on its own pool, same server and options, but failing fast on outages."""
-    source = client.connection_pool
-    kwargs = dict(source.connection_kwargs)
-    kwargs["retry"] = Retry(NoBackoff(), 0)
-    pool = redis.ConnectionPool(connection_class=source.connection_class, **kwargs)
-    return redis.Redis(connection_pool=pool)
+    options = private_pool_options(client.connection_pool, Retry(NoBackoff(), 0))
+    return redis.Redis(connection_pool=redis.ConnectionPool(**options))

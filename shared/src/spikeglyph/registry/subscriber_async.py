@@ -1,8 +1,9 @@
 """The asyncio twin of :mod:`.subscriber`: follow the registry channel from an event loop.
 
 Same guarantees: a private pool without client-side retries, a check of the active version on
-every (re)subscription and every quiet ``reconcile_interval``, and a synthetic ``activated``
-event when that check finds a version the consumer has not been told about.
+every (re)subscription and every quiet ``reconcile_interval``, a synthetic ``activated`` event
+when that check finds a version the consumer has not been told about, and reconnection with
+exponential backoff, logged once per outage. The decisions live in :mod:`.subscription`.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Unpack
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from spikeglyph.registry.connection import text
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE, Keys
-from spikeglyph.registry.subscriber import (
+from spikeglyph.registry.subscription import (
     POLL_TIMEOUT_S,
     SUBSCRIBE_TIMEOUT_S,
     SUBSCRIPTION_LOST,
-    KnownActive,
-    parse_event,
+    ListenOptions,
+    Subscription,
+    private_pool_options,
 )
 from spikeglyph.schemas import RegistryEvent
 
@@ -39,57 +40,47 @@ async def alisten_registry(
     client: aioredis.Redis,
     on_event: EventHandler,
     stop: asyncio.Event,
-    *,
-    namespace: str = DEFAULT_NAMESPACE,
-    reconnect_delay: float = 0.5,
-    known_active: str | None = None,
-    reconcile_interval: float = 5.0,
+    **options: Unpack[ListenOptions],
 ) -> None:
-    """Deliver registry events to ``on_event`` (sync or async) until ``stop`` is set."""
-    keys = Keys(namespace)
+    """Deliver registry events to ``on_event`` (sync or async) until ``stop`` is set
+    (``options``: :class:`~spikeglyph.registry.subscription.ListenOptions`)."""
+    subscription = Subscription(**options)
     listener = _private_client(client)
-    known = KnownActive(known_active)
     try:
         while not stop.is_set():
             try:
-                await _follow(listener, keys, on_event, stop, known, reconcile_interval)
+                await _follow(listener, subscription, on_event, stop)
             except SUBSCRIPTION_LOST as exc:
-                log.warning("registry subscription lost (%s); reconnecting", exc)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), reconnect_delay)
+                await _pause(stop, subscription.lost(exc))
     finally:
         await listener.aclose(close_connection_pool=True)
 
 
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``stop`` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+
+
 async def _follow(
-    client: aioredis.Redis,
-    keys: Keys,
-    on_event: EventHandler,
-    stop: asyncio.Event,
-    known: KnownActive,
-    reconcile_interval: float,
+    client: aioredis.Redis, subscription: Subscription, on_event: EventHandler, stop: asyncio.Event
 ) -> None:
     pubsub = client.pubsub()
     try:
-        await pubsub.subscribe(keys.registry_channel)
+        await pubsub.subscribe(subscription.channel)
         await _await_subscription(pubsub)
-        log.info("subscribed to %s", keys.registry_channel)
-        await _reconcile(client, keys, on_event, known)
-        last_check = time.monotonic()
+        subscription.subscribed()
+        await _reconcile(client, subscription, on_event)
         while not stop.is_set():
             message = await pubsub.get_message(
                 ignore_subscribe_messages=True, timeout=POLL_TIMEOUT_S
             )
-            if message is not None and message.get("type") == "message":
-                event = parse_event(message)
-                if event is not None:
-                    if event.type == "activated":
-                        known.version = event.version
-                    await _deliver(on_event, event)
-            elif time.monotonic() - last_check >= reconcile_interval:
-                await _reconcile(client, keys, on_event, known)
+            if (event := subscription.receive(message)) is not None:
+                await _deliver(on_event, event)
+            elif subscription.reconcile_due():
+                await _reconcile(client, subscription, on_event)
                 await pubsub.ping()
-                last_check = time.monotonic()
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
 
@@ -104,13 +95,10 @@ async def _await_subscription(pubsub: Any) -> None:
 
 
 async def _reconcile(
-    client: aioredis.Redis, keys: Keys, on_event: EventHandler, known: KnownActive
+    client: aioredis.Redis, subscription: Subscription, on_event: EventHandler
 ) -> None:
-    current = text(await client.get(keys.active))
-    if current is not None and current != known.version:
-        event = RegistryEvent(type="activated", version=current, previous=known.version)
-        log.info("active model is %s (was %s as far as we knew)", current, known.version)
-        known.version = current
+    event = subscription.catch_up(text(await client.get(subscription.keys.active)))
+    if event is not None:
         await _deliver(on_event, event)
 
 
@@ -124,8 +112,5 @@ async def _deliver(on_event: EventHandler, event: RegistryEvent) -> None:
 
 
 def _private_client(client: aioredis.Redis) -> aioredis.Redis:
-    source = client.connection_pool
-    kwargs = dict(source.connection_kwargs)
-    kwargs["retry"] = Retry(NoBackoff(), 0)
-    pool = aioredis.ConnectionPool(connection_class=source.connection_class, **kwargs)
-    return aioredis.Redis(connection_pool=pool)
+    options = private_pool_options(client.connection_pool, Retry(NoBackoff(), 0))
+    return aioredis.Redis(connection_pool=aioredis.ConnectionPool(**options))

@@ -13,17 +13,18 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidJobParams, JobCancelled
-from spikeglyph.modeldir import load_manifest
+from spikeglyph.job_options import JobOptions
 from spikeglyph.schemas import FinetuneParams, JobProgress, NeurogenesisParams, TrainParams
 from spikeglyph.train.augment import default_augment
 from spikeglyph.train.config import TrainConfig
+from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, load_val, validation_metrics
 from spikeglyph.train.loop import evaluate_net, fit, pick_device, to_tensor
 from spikeglyph.train.modelio import load_model, new_version, save_model, telemetry_summary
 from spikeglyph.train.spec import EncoderSpec, default_arch
@@ -32,12 +33,8 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[JobProgress], None] | None
 StopFn = Callable[[], bool] | None
-MODEL_SUBDIR = "model"
 # Energy-aware fine-tuning after pruning: a firing-rate penalty keeps the SOP savings.
 NEUROGENESIS_RATE_REG = 0.2
-# Validation images of a run limited by ``max_samples`` (the split itself is stratified, and
-# its first images keep roughly the class balance).
-QUICK_VAL_MIN = 500
 
 
 def config_from_params(params: TrainParams) -> TrainConfig:
@@ -57,14 +54,6 @@ def config_from_params(params: TrainParams) -> TrainConfig:
     )
 
 
-def _finished(workdir: Path) -> Path | None:
-    target = workdir / MODEL_SUBDIR
-    if (target / "manifest.json").is_file():
-        load_manifest(target)  # verified: a complete model from an earlier attempt
-        return target
-    return None
-
-
 def val_sample(images: np.ndarray, n: int = 256) -> np.ndarray:
     return to_tensor(images[:n]).numpy()
 
@@ -81,13 +70,10 @@ def train_config(
     report_test: bool = False,
 ) -> Path:
     """Train ``config`` from scratch (or resume it) and write ``workdir/model``."""
-    if (done := _finished(workdir)) is not None:
+    if (done := finished_model(workdir)) is not None:
         return done
     train = load_split(data_dir, config.dataset, "train", val_size=config.val_size)
-    val = load_split(data_dir, config.dataset, "val", val_size=config.val_size)
-    if config.max_samples is not None:  # a quick run validates on a proportionate sample
-        keep = max(QUICK_VAL_MIN, config.max_samples // 5)
-        val = (val[0][:keep], val[1][:keep])
+    val = load_val(data_dir, config.dataset, config.val_size, config.max_samples)
     result = fit(
         config,
         train,
@@ -102,9 +88,7 @@ def train_config(
     dev = pick_device("cpu")
     val_metrics = evaluate_net(result.model, *val, dev)
     metrics: dict[str, Any] = {
-        "val_accuracy": val_metrics["accuracy"],
-        "val_n": val_metrics["n"],
-        "per_class_accuracy": val_metrics["per_class"],
+        **validation_metrics(val_metrics),
         "val_firing_rate": val_metrics["firing_rate"],
         "best_epoch": result.best_epoch,
         "train_seconds": round(result.seconds, 1),
@@ -126,39 +110,16 @@ def train_config(
     return workdir / MODEL_SUBDIR
 
 
-def train(
-    params: TrainParams,
-    *,
-    data_dir: Path,
-    workdir: Path,
-    device: str = "auto",
-    progress: ProgressFn = None,
-    should_stop: StopFn = None,
-    version: str | None = None,
-) -> Path:
+def train(params: TrainParams, **run: Unpack[JobOptions]) -> Path:
     """The ``train`` job: a new model from the job parameters (``arch="stdp"``: the
-    unsupervised STDP family of :mod:`spikeglyph.train.stdp`)."""
+    unsupervised STDP family of :mod:`spikeglyph.train.stdp`), run as ``run`` says
+    (``data_dir``, ``workdir``, ``device``, ``progress``, ``should_stop``, ``version``: see
+    :class:`~spikeglyph.job_options.JobOptions`)."""
     if params.arch == "stdp":
         from spikeglyph.train.stdp import api as stdp_api
 
-        return stdp_api.train_stdp(
-            stdp_api.config_from_params(params),
-            data_dir=data_dir,
-            workdir=workdir,
-            device=device,
-            progress=progress,
-            should_stop=should_stop,
-            version=version,
-        )
-    return train_config(
-        config_from_params(params),
-        data_dir=data_dir,
-        workdir=workdir,
-        device=device,
-        progress=progress,
-        should_stop=should_stop,
-        version=version,
-    )
+        return stdp_api.train_stdp(stdp_api.config_from_params(params), **run)
+    return train_config(config_from_params(params), **run)
 
 
 def evaluate(
@@ -201,7 +162,7 @@ def finetune(
     frozen, so the model learns the corrections without forgetting. No gate here: the caller
     evaluates and decides whether to promote.
     """
-    if (done := _finished(workdir)) is not None:
+    if (done := finished_model(workdir)) is not None:
         return done
     if len(images) == 0:
         raise InvalidJobParams("no feedback to fine-tune on")
@@ -248,9 +209,7 @@ def finetune(
     dev = pick_device("cpu")
     val_metrics = evaluate_net(result.model, val_x, val_y, dev)
     metrics = {
-        "val_accuracy": val_metrics["accuracy"],
-        "val_n": val_metrics["n"],
-        "per_class_accuracy": val_metrics["per_class"],
+        **validation_metrics(val_metrics),
         "feedback_trained": len(images),
         "replayed": len(replay),
     }
@@ -297,7 +256,7 @@ def neurogenesis(
     """
     from spikeglyph.train.plasticity import plan, rebuild, unit_stats
 
-    if (done := _finished(workdir)) is not None:
+    if (done := finished_model(workdir)) is not None:
         return done
     net, manifest = load_model(base_dir)
     train_x, train_y = load_split(data_dir, manifest.dataset, "train")
@@ -359,9 +318,7 @@ def neurogenesis(
         "sops_reduction": 1.0 - after_sops / before_sops if before_sops else 0.0,
     }
     metrics = {
-        "val_accuracy": after["accuracy"],
-        "val_n": after["n"],
-        "per_class_accuracy": after["per_class"],
+        **validation_metrics(after),
         "neurogenesis": report,
     }
     training = {"neurogenesis": json.loads(params.model_dump_json()), "device": device}

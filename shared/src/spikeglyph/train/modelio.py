@@ -47,6 +47,24 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def write_trained_model(
+    target: Path,
+    net: torch.nn.Module,
+    manifest: Manifest,
+    onnx_path: Path,
+    *,
+    overwrite: bool = False,
+) -> Manifest:
+    """Write a model directory at ``target`` (atomically): ``net``'s weights (safetensors), the
+    ONNX graph at ``onnx_path`` and ``manifest``, which records the versions of the libraries
+    writing it."""
+    manifest = manifest.model_copy(update={"libraries": library_versions()})
+    weights = save({k: v.contiguous() for k, v in net.state_dict().items()})
+    return write_model_dir(
+        target, manifest, {ONNX_NAME: onnx_path, WEIGHTS_NAME: weights}, overwrite=overwrite
+    )
+
+
 @torch.no_grad()
 def choose_hidden_sample(net: SpikingNet, images: np.ndarray) -> None:
     """Show the most informative hidden neurons: those whose spike counts vary most."""
@@ -129,12 +147,8 @@ def save_model(
             energy=energy_block(net),
             parent=parent,
             training=training,
-            libraries=library_versions(),
         )
-        weights = save({k: v.contiguous() for k, v in net.state_dict().items()})
-        return write_model_dir(
-            target, manifest, {ONNX_NAME: onnx_path, WEIGHTS_NAME: weights}, overwrite=overwrite
-        )
+        return write_trained_model(target, net, manifest, onnx_path, overwrite=overwrite)
 
 
 def load_model(model_dir: Path) -> tuple[SpikingNet, Manifest]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from spikeglyph.job_options import JobOptions
 from spikeglyph.registry import FeedbackStore, ModelRegistry
 from spikeglyph_trainer.engine import StopFn, TrainingEngine
 from spikeglyph_trainer.progress import ProgressReporter
@@ -25,3 +26,16 @@ class JobContext:
     @property
     def device(self) -> str:
         return self.settings.device
+
+    def job_options(self) -> JobOptions:
+        """How the engine runs this job: on the configured data and device, in the job's
+        work directory, reporting progress and polling cancellation (the engine names the
+        new version)."""
+        return {
+            "data_dir": self.settings.data_dir,
+            "workdir": self.workdir,
+            "device": self.device,
+            "progress": self.reporter.report,
+            "should_stop": self.should_stop,
+            "version": None,
+        }

@@ -43,16 +43,7 @@ def run_finetune(ctx: JobContext, params: FinetuneParams) -> dict[str, Any]:
         )
     split = split_feedback(items, seed=params.seed)
     new_dir = ctx.engine.finetune(
-        base_dir,
-        split.train_images,
-        split.train_labels,
-        data_dir=ctx.settings.data_dir,
-        params=params,
-        workdir=ctx.workdir,
-        device=ctx.device,
-        progress=ctx.reporter.report,
-        should_stop=ctx.should_stop,
-        version=None,
+        base_dir, split.train_images, split.train_labels, params=params, **ctx.job_options()
     )
     ctx.reporter.phase("evaluating", "validation split and held-out feedback")
     decision, scores = _judge(

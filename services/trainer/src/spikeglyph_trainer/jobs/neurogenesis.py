@@ -17,16 +17,7 @@ from spikeglyph_trainer.jobs.versions import resolve_model
 def run_neurogenesis(ctx: JobContext, params: NeurogenesisParams) -> dict[str, Any]:
     base_dir, base_manifest = resolve_model(ctx, params.base_version)
     base = base_manifest.version
-    model_dir = ctx.engine.neurogenesis(
-        base_dir,
-        data_dir=ctx.settings.data_dir,
-        params=params,
-        workdir=ctx.workdir,
-        device=ctx.device,
-        progress=ctx.reporter.report,
-        should_stop=ctx.should_stop,
-        version=None,
-    )
+    model_dir = ctx.engine.neurogenesis(base_dir, params=params, **ctx.job_options())
     manifest = publish_model(ctx, model_dir, activate=False)
     return {
         "version": manifest.version,

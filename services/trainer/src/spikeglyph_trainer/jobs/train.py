@@ -11,15 +11,7 @@ from spikeglyph_trainer.jobs.publishing import publish_model
 
 def run_train(ctx: JobContext, params: TrainParams) -> dict[str, Any]:
     """Train (resuming from ``ctx.workdir/checkpoints`` when present) and publish."""
-    model_dir = ctx.engine.train(
-        params,
-        data_dir=ctx.settings.data_dir,
-        workdir=ctx.workdir,
-        device=ctx.device,
-        progress=ctx.reporter.report,
-        should_stop=ctx.should_stop,
-        version=None,
-    )
+    model_dir = ctx.engine.train(params, **ctx.job_options())
     manifest = publish_model(ctx, model_dir, activate=params.activate)
     return {
         "version": manifest.version,

@@ -19,8 +19,8 @@ import torch
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import JobCancelled
-from spikeglyph.modeldir import load_manifest
 from spikeglyph.schemas import JobProgress, TrainParams
+from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, load_val, validation_metrics
 from spikeglyph.train.loop import pick_device
 from spikeglyph.train.stdp.checkpoint import Position, load_state, save_state
 from spikeglyph.train.stdp.config import StdpTrainConfig
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[JobProgress], None] | None
 StopFn = Callable[[], bool] | None
-MODEL_SUBDIR = "model"
 MIN_JOB_TIMESTEPS = 32  # rate-coded STDP needs long presentations; shorter asks get the default
 MAX_JOB_BATCH = 64  # larger batches blur the competition between neurons
 
@@ -157,18 +156,13 @@ def train_stdp(
     from spikeglyph.train.stdp.modelio import save_stdp_model
 
     workdir = Path(workdir)
-    target = workdir / MODEL_SUBDIR
-    if (target / "manifest.json").is_file():
-        load_manifest(target)
-        return target
+    if (done := finished_model(workdir)) is not None:
+        return done
     torch.manual_seed(config.seed)
     train_x, train_y = load_split(data_dir, config.dataset, "train", val_size=config.val_size)
     if config.max_samples is not None:
         train_x, train_y = train_x[: config.max_samples], train_y[: config.max_samples]
-    val_x, val_y = load_split(data_dir, config.dataset, "val", val_size=config.val_size)
-    if config.max_samples is not None:  # a quick run validates on a proportionate sample
-        keep = max(500, config.max_samples // 5)
-        val_x, val_y = val_x[:keep], val_y[:keep]
+    val_x, val_y = load_val(data_dir, config.dataset, config.val_size, config.max_samples)
     net = StdpNet(config.spec).to(pick_device(device))
     position = learn(
         net,
@@ -186,9 +180,7 @@ def train_stdp(
     val = accuracy(net, val_x, val_y)
     learned = config.epochs * len(train_x)
     metrics: dict[str, Any] = {
-        "val_accuracy": val["accuracy"],
-        "val_n": val["n"],
-        "per_class_accuracy": val["per_class"],
+        **validation_metrics(val),
         "val_spikes_per_image": val["spikes_per_image"],
         "train_seconds": round(position.seconds, 1),
         "train_samples_per_s": round(learned / max(position.seconds, 1e-9), 1),
@@ -200,6 +192,7 @@ def train_stdp(
     if progress is not None:
         progress(JobProgress(phase="exporting", message="exporting to ONNX and checking parity"))
     training = {"config": config.to_dict(), "device": str(net.weights.device)}
+    target = workdir / MODEL_SUBDIR
     save_stdp_model(
         net.cpu(),
         target,

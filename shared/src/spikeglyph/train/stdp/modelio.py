@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save
+from safetensors.torch import load_file
 
 from spikeglyph.errors import InvalidModel
-from spikeglyph.modeldir import ONNX_NAME, WEIGHTS_NAME, Manifest, load_manifest, write_model_dir
+from spikeglyph.modeldir import ONNX_NAME, WEIGHTS_NAME, Manifest, load_manifest
 from spikeglyph.schemas import CLASS_NAMES
-from spikeglyph.train.modelio import library_versions
+from spikeglyph.train.modelio import write_trained_model
 from spikeglyph.train.stdp.export import export_onnx, parity, snap_weights, torch_outputs
 from spikeglyph.train.stdp.learning import responses
 from spikeglyph.train.stdp.network import INPUTS, StdpNet
@@ -111,12 +111,8 @@ def save_stdp_model(
             energy=energy_block(net),
             parent=parent,
             training=training,
-            libraries=library_versions(),
         )
-        weights = save({k: v.contiguous() for k, v in net.state_dict().items()})
-        return write_model_dir(
-            target, manifest, {ONNX_NAME: onnx_path, WEIGHTS_NAME: weights}, overwrite=overwrite
-        )
+        return write_trained_model(target, net, manifest, onnx_path, overwrite=overwrite)
 
 
 def load_stdp_model(model_dir: Path) -> tuple[StdpNet, Manifest]:
