@@ -10,12 +10,34 @@ from __future__ import annotations
 
 import json
 import logging
+import random
+import re
 import sys
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def new_request_id() -> str:
+    """32 random hex digits: unique enough to trace a request, and no system call per request
+    (an id is not a secret, so ``uuid4``'s ``os.urandom`` buys nothing here)."""
+    return f"{random.getrandbits(128):032x}"
+
+
+def incoming_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's ``X-Request-ID`` (raw ASGI headers) when it is a sane token, else a new id.
+
+    Keeping the caller's id lets one request be followed across the gateway and a replica.
+    """
+    for name, value in headers:
+        if name == b"x-request-id" and _SAFE_REQUEST_ID.fullmatch(value):
+            return value.decode("ascii")
+    return new_request_id()
+
 
 # Attributes every LogRecord has; anything else was passed through ``extra=`` and is kept
 # (except uvicorn's terminal-coloured copy of the message).

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from spikeglyph_gateway.middleware import incoming_request_id, route_template
+from spikeglyph.logs import incoming_request_id
+from spikeglyph_gateway.middleware import route_template
 
 
-def scope_with(request_id: bytes) -> dict[str, object]:
-    return {"headers": [(b"x-request-id", request_id)]}
+def scope_with(request_id: bytes) -> list[tuple[bytes, bytes]]:
+    return [(b"x-request-id", request_id)]
 
 
 def test_a_sane_caller_request_id_is_kept_for_tracing() -> None:
@@ -14,9 +15,11 @@ def test_a_sane_caller_request_id_is_kept_for_tracing() -> None:
 
 
 def test_a_hostile_request_id_is_replaced() -> None:
-    for hostile in (b"a\r\nSet-Cookie: x=1", b"x" * 300, b"", b"<script>"):
+    for hostile in (b"a\r\nSet-Cookie: x=1", b"x" * 300, b"", b"<script>", b"trace\n"):
         minted = incoming_request_id(scope_with(hostile))
         assert minted != hostile.decode("latin-1") and len(minted) == 32
+        int(minted, 16)  # hex digits
+    assert incoming_request_id([]) != incoming_request_id([])
 
 
 def test_route_templates_hide_ids_so_metric_labels_stay_few() -> None:

@@ -154,3 +154,14 @@ def test_a_lone_request_does_not_wait_for_company(build_app: AppBuilder) -> None
 
     assert [r.status_code for r in asyncio.run(scenario())] == [200, 200, 200]
     assert runners["mnist"].batches == [1, 1, 1]
+
+
+def test_only_small_images_are_prepared_on_the_event_loop() -> None:
+    from spikeglyph_inference.predictor import small_image
+
+    from .fakes import png
+
+    assert small_image(png(size=28)) and small_image(png(size=280))
+    assert not small_image(png(size=2000))  # few bytes (one colour), many pixels
+    assert not small_image(b"not an image")
+    assert not small_image(png(size=28) + b"\0" * 70_000)  # too many bytes

@@ -8,18 +8,14 @@ and so Server-Sent Event streams pass through unbuffered.
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spikeglyph.logs import request_id_var
+from spikeglyph.logs import incoming_request_id, request_id_var
 from spikeglyph_gateway.metrics import GatewayMetrics
 
 access_log = logging.getLogger("spikeglyph_gateway.access")
-
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 # The frontend is self-contained (no CDN), so everything may come from 'self' only. Inline
 # styles are allowed for the SVG/canvas widgets; blob:/data: images for drawn digits.
@@ -41,16 +37,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 )
-
-
-def incoming_request_id(scope: Scope) -> str:
-    """Keep a caller's ``X-Request-ID`` when it is sane (to trace across services), else mint."""
-    for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
-            candidate: str = value.decode("latin-1")
-            if _SAFE_REQUEST_ID.fullmatch(candidate):
-                return candidate
-    return uuid.uuid4().hex
 
 
 def route_template(scope: Scope) -> str:
@@ -75,7 +61,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(scope)
+        request_id = incoming_request_id(scope.get("headers", ()))
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -15,9 +15,8 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import httpx
-
 from spikeglyph_gateway.errors import NoReplicaAvailable
+from spikeglyph_gateway.upstream import Transport, Upstream, UpstreamBusy, UpstreamUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +38,13 @@ class ReplicaPool:
     def __init__(
         self,
         urls: list[str],
-        client: httpx.AsyncClient,
+        transport: Transport,
         probe_interval_s: float = 1.0,
         probe_timeout_s: float = 1.0,
         on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.replicas = [Replica(url) for url in urls]
-        self._client = client
+        self._transport = transport
         self._probe_interval_s = probe_interval_s
         self._probe_timeout_s = probe_timeout_s
         self._on_retry = on_retry
@@ -68,11 +67,11 @@ class ReplicaPool:
 
     async def _probe(self, replica: Replica) -> None:
         try:
-            response = await self._client.get(
-                f"{replica.url}/readyz", timeout=self._probe_timeout_s
+            response = await self._transport.request(
+                "GET", f"{replica.url}/readyz", timeout_s=self._probe_timeout_s
             )
             ready = response.status_code == 200
-        except httpx.HTTPError:
+        except (UpstreamUnreachable, UpstreamBusy):
             ready = False
         if ready != replica.ready:
             log.info("replica %s is now %s", replica.url, "ready" if ready else "not ready")
@@ -109,28 +108,28 @@ class ReplicaPool:
         content: bytes,
         headers: Mapping[str, str],
         params: Mapping[str, str],
-    ) -> httpx.Response:
+    ) -> Upstream:
         """Send one request to the best replica, moving on to the next when it fails."""
         last_error = "no inference replica is configured"
-        last_response: httpx.Response | None = None
+        last_response: Upstream | None = None
         for attempt, replica in enumerate(self.order()):
             if attempt:
                 self._count_retry(replica)
             replica.inflight += 1
             try:
-                response = await self._client.request(
+                response = await self._transport.request(
                     method, f"{replica.url}{path}", content=content, headers=headers, params=params
                 )
-            except httpx.PoolTimeout:
+            except UpstreamBusy:
                 # Our own connection pool is exhausted: the gateway is overloaded, not the
                 # replica; another replica would wait on the same pool.
                 raise NoReplicaAvailable(
                     "the gateway has too many predictions in flight", retry_after_s=1
                 ) from None
-            except httpx.TransportError as exc:
+            except UpstreamUnreachable as exc:
                 replica.ready = False
                 replica.failures += 1
-                last_error = f"{type(exc).__name__} from {replica.url}"
+                last_error = f"{exc} from {replica.url}"
                 log.warning("replica %s failed (%s); trying another", replica.url, last_error)
                 continue
             finally:

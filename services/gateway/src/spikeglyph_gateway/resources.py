@@ -10,7 +10,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
 import redis.asyncio as aioredis
 from celery import Celery
 from redis import Redis
@@ -22,6 +21,7 @@ from spikeglyph_gateway.config import GatewaySettings
 from spikeglyph_gateway.metrics import GatewayMetrics
 from spikeglyph_gateway.ratelimit import RateLimiter
 from spikeglyph_gateway.replicas import ReplicaPool
+from spikeglyph_gateway.upstream import AiohttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class Resources:
     settings: GatewaySettings
     metrics: GatewayMetrics
     limiter: RateLimiter
-    http: httpx.AsyncClient
+    http: AiohttpTransport
     replicas: ReplicaPool
     redis: aioredis.Redis
     celery: Celery
@@ -53,14 +53,12 @@ def build_limiter(settings: GatewaySettings) -> RateLimiter:
     )
 
 
-def build_http_client(settings: GatewaySettings) -> httpx.AsyncClient:
+def build_http_client(settings: GatewaySettings) -> AiohttpTransport:
     """One pooled client for every replica; keep-alive connections make a prediction cheap."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s),
-        limits=httpx.Limits(
-            max_connections=settings.max_connections,
-            max_keepalive_connections=settings.max_connections,
-        ),
+    return AiohttpTransport(
+        request_timeout_s=settings.request_timeout_s,
+        connect_timeout_s=settings.connect_timeout_s,
+        max_connections=settings.max_connections,
     )
 
 

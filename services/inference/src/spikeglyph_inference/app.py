@@ -47,7 +47,12 @@ from spikeglyph_inference.batcher import MicroBatcher
 from spikeglyph_inference.deps import Service
 from spikeglyph_inference.metrics import Metrics
 from spikeglyph_inference.model_holder import ModelHolder, Registry, RunnerFactory
-from spikeglyph_inference.predictor import ImagePreparer, Predictor, standard_preparer
+from spikeglyph_inference.predictor import (
+    ImagePreparer,
+    Predictor,
+    small_image,
+    standard_preparer,
+)
 from spikeglyph_inference.registry_watch import RegistryWatcher
 from spikeglyph_inference.request_context import RequestContextMiddleware
 from spikeglyph_inference.request_images import base64_limit
@@ -140,6 +145,7 @@ def create_app(
                 max_pending=settings.queue_max,
                 retry_after_s=settings.retry_after_s,
                 dataset=lambda: holder.current.manifest.dataset if holder.ready else "mnist",
+                inline=small_image,
             )
             app.state.service = Service(settings, metrics, holder, batcher, predictor)
             try:

@@ -159,8 +159,11 @@ class MicroBatcher:
             if remaining <= 0:
                 break
             self._wakeup.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that lands as the event fires, and stop() would then wait for this task forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._wakeup.wait()
         batch: list[_Pending] = []
         while self._pending and len(batch) < self.max_batch_size:
             item = self._pending.popleft()

@@ -1,4 +1,8 @@
-"""Typed dependencies the routes take as parameters (built in the app lifespan)."""
+"""Typed dependencies the routes take as parameters (built in the app lifespan).
+
+They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool,
+a thread hand-off per dependency per request for what is an attribute lookup.
+"""
 
 from __future__ import annotations
 
@@ -25,26 +29,26 @@ class Service:
     predictor: Predictor
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def get_predictor(service: Annotated[Service, Depends(get_service)]) -> Predictor:
+async def get_predictor(service: Annotated[Service, Depends(get_service)]) -> Predictor:
     return service.predictor
 
 
-def get_holder(service: Annotated[Service, Depends(get_service)]) -> ModelHolder:
+async def get_holder(service: Annotated[Service, Depends(get_service)]) -> ModelHolder:
     return service.holder
 
 

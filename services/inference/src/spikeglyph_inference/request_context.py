@@ -9,18 +9,15 @@ log records, and sent back in the response header.
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spikeglyph.logs import request_id_var
+from spikeglyph.logs import incoming_request_id, request_id_var
 from spikeglyph_inference.metrics import Metrics
 
 log = logging.getLogger("spikeglyph_inference.access")
 
-_SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 UNMATCHED_ROUTE = "unmatched"
 
 
@@ -33,7 +30,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _incoming_id(scope) or uuid.uuid4().hex
+        rid = incoming_request_id(scope.get("headers", ()))
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
         started = time.perf_counter()
@@ -64,13 +61,6 @@ class RequestContextMiddleware:
                 extra={"status": status, "route": route, "duration_ms": round(elapsed * 1e3, 3)},
             )
             request_id_var.reset(token)
-
-
-def _incoming_id(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"x-request-id" and _SANE_ID.match(value):
-            return str(value.decode("ascii"))
-    return None
 
 
 def _route_of(scope: Scope) -> str:

@@ -31,7 +31,8 @@ async def healthz() -> dict[str, str]:
 
 async def redis_reachable(resources: ResourcesDep) -> bool:
     try:
-        return bool(await asyncio.wait_for(resources.redis.ping(), REDIS_PING_TIMEOUT_S))
+        async with asyncio.timeout(REDIS_PING_TIMEOUT_S):
+            return bool(await resources.redis.ping())
     except (RedisError, OSError):  # every redis-py failure, including timeouts
         return False
 
