@@ -73,3 +73,33 @@ def data_dir() -> Path:
         return Path(configured)
     sibling = REPO.parent / "shared" / "datasets"
     return sibling if sibling.is_dir() else REPO / "var" / "datasets"
+
+
+# --- load generation -------------------------------------------------------------------------
+# The benchmark's own clients share the machine's CPUs with the services they measure, so they
+# use aiohttp: about a quarter of httpx's CPU per keep-alive request (bench/bench_upstream.py).
+
+
+def load_session(clients: int, timeout_s: float = 30.0) -> Any:
+    """An aiohttp session with one keep-alive connection per concurrent client."""
+    import aiohttp
+
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=clients),
+        timeout=aiohttp.ClientTimeout(total=timeout_s),
+    )
+
+
+async def post_image(
+    session: Any, url: str, png: bytes, params: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """POST one PNG as a raw ``image/png`` body; (status, body), status 0 when unreachable."""
+    import aiohttp
+
+    try:
+        async with session.post(
+            url, data=png, params=params or {}, headers={"Content-Type": "image/png"}
+        ) as response:
+            return response.status, await response.read()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return 0, repr(exc).encode()

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from _common import load_session, post_image
 from PIL import Image
 
 from spikeglyph.data.idx import read_idx
@@ -121,32 +122,26 @@ async def drive(
     errors = 0
     deadline = time.perf_counter() + seconds
     params = {"compact": "true"} if compact else {}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def client(worker: int, http: httpx.AsyncClient) -> None:
+    async def client(worker: int, session: object) -> None:
         nonlocal errors
         i = worker
         while time.perf_counter() < deadline:
             png = pngs[i % len(pngs)]
             i += concurrency
             started = time.perf_counter()
-            try:
-                response = await http.post(
-                    url, content=png, params=params, headers={"Content-Type": "image/png"}
-                )
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
+            status, _ = await post_image(session, url, png, params)
+            if status == 200:
                 latencies.append((time.perf_counter() - started) * 1000)
             else:
                 errors += 1
 
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        await http.post(url, content=pngs[0], headers={"Content-Type": "image/png"})  # warm-up
-        began = time.perf_counter()
-        await asyncio.gather(*(client(w, http) for w in range(concurrency)))
+    async with load_session(concurrency) as session:
+        await post_image(session, url, pngs[0])  # warm-up
+        began, client_cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(client(w, session) for w in range(concurrency)))
         elapsed = time.perf_counter() - began
+        client_cpu = time.process_time() - client_cpu
     ordered = sorted(latencies) or [float("nan")]
     return {
         "requests": len(latencies),
@@ -154,6 +149,7 @@ async def drive(
         "throughput_rps": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(ordered), 2),
         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, len(latencies)), 3),
     }
 
 

@@ -1,6 +1,6 @@
 """Loopback HTTP benchmark of the inference service, with and without micro-batching.
 
-Starts ``spikeglyph-inference`` twice on free ports (``max_batch_size`` 32, then 1), serving
+Starts ``spikeglyph-inference`` twice on free ports (``max_batch_size`` 16, then 1), serving
 one model directory as the shipped default (no Redis needed), and measures for each:
 
 * batch-1 latency: one client, one request at a time → p50 / p95 / p99;
@@ -38,6 +38,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from _common import load_session, post_image
 from PIL import Image
 
 from spikeglyph.data import load_split
@@ -164,18 +165,20 @@ class Service:
         self.log.close()
 
 
+COMPACT = {"compact": "true"}
+
+
 async def sequential(url: str, pngs: list[bytes], count: int) -> dict[str, float]:
     times = []
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with load_session(1) as session:
         for i in range(count):
             start = time.perf_counter()
-            r = await client.post(
-                "/v1/predict?compact=true",
-                content=pngs[i % len(pngs)],
-                headers={"content-type": "image/png"},
+            status, body = await post_image(
+                session, f"{url}/v1/predict", pngs[i % len(pngs)], COMPACT
             )
             times.append(time.perf_counter() - start)
-            r.raise_for_status()
+            if status != 200:
+                raise RuntimeError(f"status {status}: {body[:200]!r}")
     return percentiles(times)
 
 
@@ -183,27 +186,24 @@ async def concurrent(url: str, pngs: list[bytes], clients: int, total: int) -> d
     times: list[float] = []
     failures = 0
     counter = iter(range(total))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(session: object) -> None:
         nonlocal failures
         for i in counter:
             start = time.perf_counter()
-            r = await client.post(
-                "/v1/predict?compact=true",
-                content=pngs[i % len(pngs)],
-                headers={"content-type": "image/png"},
-            )
+            status, _ = await post_image(session, f"{url}/v1/predict", pngs[i % len(pngs)], COMPACT)
             times.append(time.perf_counter() - start)
-            failures += r.status_code != 200
+            failures += status != 200
 
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*[worker(client) for _ in range(clients)])
+    async with load_session(clients) as session:
+        started, client_cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*[worker(session) for _ in range(clients)])
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
     return {
         "predictions_per_s": round(len(times) / elapsed, 1),
         "failed": failures,
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / len(times), 3),
         **percentiles(times),
     }
 
@@ -235,6 +235,7 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=300, help="batch-1 requests")
     parser.add_argument("--requests", type=int, default=2000, help="requests under load")
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads")
+    parser.add_argument("--max-batch", type=int, default=16, help="micro-batch size limit")
     parser.add_argument("--no-torch", action="store_true", help="skip the torch eager timing")
     args = parser.parse_args()
 
@@ -248,7 +249,7 @@ def main() -> None:
     if not args.no_torch:
         report["in_process_torch_eager_ms"] = torch_eager_ms(args.model, pngs, 300)
     with tempfile.TemporaryDirectory(prefix="bench-inference-") as tmp:
-        for label, max_batch in (("micro_batching", 32), ("no_batching", 1)):
+        for label, max_batch in (("micro_batching", args.max_batch), ("no_batching", 1)):
             service = Service(args.model, Path(tmp), max_batch, args.threads)
             try:
                 asyncio.run(sequential(service.url, pngs, 30))  # warm the connection paths

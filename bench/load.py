@@ -33,6 +33,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from _common import load_session, post_image
 from PIL import Image
 from stack import API_KEY, REPO, Stack, StackConfig  # bench/ is on sys.path as the script's dir
 
@@ -98,9 +99,8 @@ async def drive(
     sent = 0
     begin = time.perf_counter()
     deadline = begin + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async def client_loop(http: httpx.AsyncClient, offset: int) -> None:
+    async def client_loop(session: object, offset: int) -> None:
         nonlocal sent
         i = offset
         while time.perf_counter() < deadline and sent < max_requests:
@@ -108,28 +108,24 @@ async def drive(
             k = i % len(pngs)
             i += clients
             t0 = time.perf_counter()
-            try:
-                answer = await http.post(
-                    "/api/v1/predict?compact=true",
-                    content=pngs[k],
-                    headers={"content-type": "image/png"},
-                )
-                ok = answer.status_code == 200
-                body = answer.json() if ok else {}
-                detail = body.get("model_version", "") if ok else answer.text[:120]
-                sample = Sample(
+            status, raw = await post_image(
+                session, f"{url}/api/v1/predict", pngs[k], {"compact": "true"}
+            )
+            ok = status == 200
+            body = json.loads(raw) if ok else {}
+            detail = body.get("model_version", "") if ok else raw[:120].decode("utf-8", "replace")
+            samples.append(
+                Sample(
                     t0 - begin,
                     (time.perf_counter() - t0) * 1000,
-                    answer.status_code,
+                    status,
                     detail,
                     ok and body.get("digit") == labels[k],
                 )
-            except httpx.HTTPError as exc:
-                sample = Sample(t0 - begin, (time.perf_counter() - t0) * 1000, 0, repr(exc), False)
-            samples.append(sample)
+            )
 
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-        tasks = [asyncio.create_task(client_loop(http, n)) for n in range(clients)]
+    async with load_session(clients) as session:
+        tasks = [asyncio.create_task(client_loop(session, n)) for n in range(clients)]
         if event is not None:
             await asyncio.wait([event, *tasks], return_when=asyncio.ALL_COMPLETED)
             if event.exception() is not None:

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import spikeglyph
 from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
+from spikeglyph.logs import settle_heap
 from spikeglyph.schemas import ImagePayload
 from spikeglyph_gateway.api import api_router
 from spikeglyph_gateway.config import GatewaySettings
@@ -35,6 +36,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_resources(settings, metrics) as resources:
             app.state.resources = resources
+            settle_heap()
             yield
 
     app = FastAPI(

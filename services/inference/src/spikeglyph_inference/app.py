@@ -41,6 +41,7 @@ from starlette.types import Scope
 import spikeglyph
 from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
 from spikeglyph.errors import DeviceUnavailable
+from spikeglyph.logs import settle_heap
 from spikeglyph.runtime import ModelRunner
 from spikeglyph_inference.api import api_router
 from spikeglyph_inference.batcher import MicroBatcher
@@ -148,6 +149,7 @@ def create_app(
                 inline=small_image,
             )
             app.state.service = Service(settings, metrics, holder, batcher, predictor)
+            settle_heap()
             try:
                 yield
             finally:

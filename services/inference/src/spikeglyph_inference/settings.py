@@ -16,12 +16,17 @@ class Settings(CoreSettings):
     under load up to ``max_batch_size`` requests share one ONNX Runtime call.
     """
 
-    max_batch_size: int = Field(default=32, ge=1, le=1024)
+    # Measured on the shipped conv model (docs/BENCHMARKS.md): per-image cost is lowest for
+    # batches of 2-16 and rises beyond (activations outgrow the cache), and one ONNX Runtime
+    # thread beats two for such batches; more throughput comes from more replicas.
+    max_batch_size: int = Field(default=16, ge=1, le=1024)
     max_wait_ms: float = Field(default=2.0, ge=0.0, le=1000.0)
     queue_max: int = Field(default=256, ge=1, description="Waiting images before 503.")
     request_timeout_s: float = Field(default=10.0, gt=0.0, description="Beyond it: 504.")
     retry_after_s: int = Field(default=1, ge=1, description="Retry-After sent with 503.")
-    intra_op_threads: int | None = Field(default=None, ge=1, description="ONNX Runtime threads.")
+    intra_op_threads: int | None = Field(
+        default=1, ge=1, description="ONNX Runtime threads per replica (unset: its own choice)."
+    )
     preprocess_threads: int = Field(default=2, ge=1, le=64)
     max_batch_files: int = Field(default=64, ge=1, le=1024)
     model_variant: Literal["fp32", "int8"] = "fp32"
