@@ -59,6 +59,34 @@ def test_real_mnist_digits_are_recognised(
     assert full["latency_ms"]["total"] > 0
 
 
+def test_a_fashion_model_answers_garments_in_the_garment_layout(
+    start_inference: Start, data_dir: Path
+) -> None:
+    """The shipped Fashion-MNIST model, served as the default: garment names come back, and
+    the service prepares images the way garments are laid out (not the digits' way)."""
+    models = Path(__file__).resolve().parents[3] / "models"
+    images, labels = load_split(data_dir, "fashion-mnist", "test", download=False)
+    pngs = [_png(img) for img in images[:N_DIGITS]]
+    _, url = start_inference(models_dir=str(models), default_dataset="fashion-mnist")
+    with httpx.Client(base_url=url, timeout=30) as client:
+        answer = client.post(
+            "/v1/predict/batch?compact=true",
+            files=[("files", (f"{i}.png", data, "image/png")) for i, data in enumerate(pngs)],
+        )
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    runner = ModelRunner(models / "fashion-mnist", device="cpu")
+    names = runner.manifest.class_names
+    assert names[1] == "Trouser"
+    assert all(r["dataset"] == "fashion-mnist" and r["class_names"] == names for r in results)
+    assert all(r["label"] == names[r["digit"]] for r in results)
+    prepared = np.stack([preprocess(p, dataset="fashion-mnist") for p in pngs])
+    local = runner.run(prepared).logits.argmax(axis=1)
+    np.testing.assert_array_equal([r["digit"] for r in results], local)
+    if len(images) == 10_000:  # the real test split (not the small generated stand-in)
+        assert (local == labels[:N_DIGITS]).mean() >= 0.85
+
+
 BAD = [
     ("empty", {"content": b"", "headers": {"content-type": "image/png"}}, 400, "invalid_image"),
     (

@@ -1,8 +1,9 @@
 """The gateway's HTTP client for its inference replicas.
 
 Every prediction crosses it, so it is chosen for CPU cost: aiohttp's client spends about a
-quarter of what httpx does per keep-alive request on loopback (0.17 vs 0.64 ms measured in
-``docs/BENCHMARKS.md``), which is the largest share of the gateway's own work per prediction.
+fifth of what httpx does per keep-alive request on loopback (0.14 against 0.69 ms of CPU,
+``bench/bench_upstream.py``), and the client was the largest share of the gateway's own work
+per prediction.
 httpx stays the client of :mod:`spikeglyph.client`, where a person's convenience matters more.
 
 The transport answers an :class:`Upstream` (status, lower-case headers, the whole body) or
