@@ -1,6 +1,7 @@
 """Gateway throughput and latency on loopback, and the gateway's own overhead.
 
-Starts a private redis-server, one inference replica serving MODEL_DIR and a gateway, then
+Starts a private redis-server, one inference replica serving MODEL_DIR and a gateway (the
+launcher the tests use, ``tests/support/stack.py``, with the services' default settings), then
 drives both with C concurrent clients for D seconds each: first the replica directly, then
 through the gateway. Prints throughput, p50/p99 and errors for each, and the gateway overhead
 (gateway p50 − direct p50). Every request sends a real MNIST test digit as a PNG.
@@ -18,91 +19,17 @@ import asyncio
 import io
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import numpy as np
 from _common import load_session, post_image
 from PIL import Image
+from stack import Stack, StackConfig
 
 from spikeglyph.data.idx import read_idx
-
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_ok(url: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(url)
-
-
-@contextmanager
-def process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=out)
-        try:
-            yield
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-@contextmanager
-def local_stack(model_dir: Path, work: Path) -> Iterator[tuple[str, str]]:
-    """redis-server + one inference replica + the gateway; yields (gateway, inference) URLs."""
-    shipped = work / "models"
-    shutil.copytree(model_dir, shipped / "mnist")
-    redis_port, inference_port, gateway_port = free_port(), free_port(), free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    env = {
-        "SPIKEGLYPH_REDIS_URL": redis_url,
-        "SPIKEGLYPH_ARTIFACTS_DIR": str(work / "artifacts"),
-        "SPIKEGLYPH_MODELS_DIR": str(shipped),
-        "SPIKEGLYPH_DEVICE": "cpu",
-        "SPIKEGLYPH_ENVIRONMENT": "development",
-        "SPIKEGLYPH_LOG_LEVEL": "WARNING",
-        "SPIKEGLYPH_INFERENCE_URLS": f"http://127.0.0.1:{inference_port}",
-    }
-    redis_argv = [
-        shutil.which("redis-server") or "redis-server",
-        "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", str(work),
-    ]  # fmt: skip
-    inference_argv = [str(BIN / "spikeglyph-inference"), "--port", str(inference_port)]
-    gateway_argv = [str(BIN / "spikeglyph-gateway"), "--port", str(gateway_port)]
-    with (
-        process(redis_argv, {}, work / "redis.log"),
-        process(inference_argv, env, work / "inference.log"),
-        process(gateway_argv, env, work / "gateway.log"),
-    ):
-        inference_url = f"http://127.0.0.1:{inference_port}"
-        gateway_url = f"http://127.0.0.1:{gateway_port}"
-        wait_ok(f"{inference_url}/readyz")
-        wait_ok(f"{gateway_url}/readyz")
-        yield gateway_url, inference_url
 
 
 def mnist_pngs(data_dir: Path, count: int = 256) -> list[bytes]:
@@ -187,8 +114,9 @@ def main() -> None:
     if args.gateway_url and args.inference_url:
         report = run(args, args.gateway_url, args.inference_url)
     elif args.model:
-        with tempfile.TemporaryDirectory() as tmp, local_stack(args.model, Path(tmp)) as urls:
-            report = run(args, *urls)
+        config = StackConfig(model_dir=args.model)
+        with tempfile.TemporaryDirectory() as tmp, Stack(config, Path(tmp)).started() as stack:
+            report = run(args, stack.gateway_url, stack.replicas[0].url)
     else:
         parser.error("give --model DIR, or both --gateway-url and --inference-url")
     print(json.dumps(report, indent=2))

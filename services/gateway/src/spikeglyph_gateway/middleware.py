@@ -1,18 +1,13 @@
-"""One pure-ASGI middleware for what every answer needs: request id, security headers, an
-access log line and the request metrics.
-
-Pure ASGI rather than ``BaseHTTPMiddleware`` so it adds microseconds, not a task per request,
-and so Server-Sent Event streams pass through unbuffered.
-"""
+"""What every answer of the gateway needs: request id, security headers, an access log line
+and the request metrics (on :class:`spikeglyph.request_context.RequestContextBase`)."""
 
 from __future__ import annotations
 
 import logging
-import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
-from spikeglyph.logs import incoming_request_id, request_id_var
+from spikeglyph.request_context import RequestContextBase
 from spikeglyph_gateway.metrics import GatewayMetrics
 
 access_log = logging.getLogger("spikeglyph_gateway.access")
@@ -52,52 +47,25 @@ def route_template(scope: Scope) -> str:
     return "/".join(f"{{{values[s]}}}" if s in values else s for s in segments)
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(RequestContextBase):
     def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = incoming_request_id(scope.get("headers", ()))
-        scope.setdefault("state", {})["request_id"] = request_id
-        token = request_id_var.set(request_id)
-        started = time.perf_counter()
-        status = 500
-        path: str = scope["path"]
-        docs = path.startswith(("/docs", "/redoc"))
+    def response_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        docs = scope["path"].startswith(("/docs", "/redoc"))
         csp = DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
+        return [*SECURITY_HEADERS, (b"content-security-policy", csp.encode())]
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", ()) if k != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(SECURITY_HEADERS)
-                headers.append((b"content-security-policy", csp.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            elapsed = time.perf_counter() - started
-            template = route_template(scope)
-            method = scope["method"]
-            self.metrics.requests.labels(template, method, str(status)).inc()
-            self.metrics.latency.labels(template, method).observe(elapsed)
-            access_log.info(
-                "%s %s %s",
-                method,
-                path,
-                status,
-                extra={
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "route": template,
-                },
-            )
-            request_id_var.reset(token)
+    def record(self, scope: Scope, status: int, elapsed_s: float) -> None:
+        template = route_template(scope)
+        method = scope["method"]
+        self.metrics.requests.labels(template, method, str(status)).inc()
+        self.metrics.latency.labels(template, method).observe(elapsed_s)
+        access_log.info(
+            "%s %s %s",
+            method,
+            scope["path"],
+            status,
+            extra={"status": status, "duration_ms": round(elapsed_s * 1000, 2), "route": template},
+        )
