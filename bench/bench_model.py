@@ -6,7 +6,7 @@ same network in eager torch measured side by side, batch-32 throughput of both, 
 when present, and spikes / SOPs / energy per inference against the equally sized non-spiking
 network.
 
-    python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000]
+    python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000] [--sweep]
 """
 
 from __future__ import annotations
@@ -46,7 +46,26 @@ def _accuracy(runner: ModelRunner, images: np.ndarray, labels: np.ndarray) -> fl
     return float((np.concatenate(preds) == labels).mean())
 
 
-def bench_model(model_dir: Path, repeat: int, threads: int) -> dict[str, Any]:
+def batch_sweep(model_dir: Path, images: np.ndarray) -> dict[str, dict[int, float]]:
+    """ONNX Runtime ms per image by batch size, with one and with two intra-op threads."""
+    sweep: dict[str, dict[int, float]] = {}
+    for threads in (1, 2):
+        runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads)
+        row = {}
+        for size in (1, 2, 4, 8, 16, 32, 64):
+            batch = images[:size]
+            for _ in range(5):
+                runner.run(batch)
+            calls = max(10, 400 // size)
+            start = time.perf_counter()
+            for _ in range(calls):
+                runner.run(batch)
+            row[size] = round((time.perf_counter() - start) / (calls * size) * 1e3, 3)
+        sweep[f"threads_{threads}"] = row
+    return sweep
+
+
+def bench_model(model_dir: Path, repeat: int, threads: int, sweep: bool) -> dict[str, Any]:
     runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads)
     manifest = runner.manifest
     test_x, test_y = load_split(data_dir(), manifest.dataset, "test")
@@ -103,6 +122,8 @@ def bench_model(model_dir: Path, repeat: int, threads: int) -> dict[str, Any]:
         "ann_nj": round(estimates[0].ann_nj, 2),
         "ratio": round(float(np.mean([e.ratio for e in estimates])), 2),
     }
+    if sweep:
+        result["ms_per_image_by_batch"] = batch_sweep(model_dir, np.concatenate(singles[:64]))
     result["neurons"] = manifest.neurons
     result["model_files_kb"] = {
         name: round((Path(model_dir) / name).stat().st_size / 1024, 1) for name in manifest.files
@@ -115,8 +136,14 @@ def main() -> None:
     parser.add_argument("models", nargs="+", type=Path)
     parser.add_argument("--repeat", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads of both engines")
+    parser.add_argument(
+        "--sweep", action="store_true", help="also ms per image by batch size, 1 and 2 threads"
+    )
     args = parser.parse_args()
-    emit("model", {"models": [bench_model(m, args.repeat, args.threads) for m in args.models]})
+    emit(
+        "model",
+        {"models": [bench_model(m, args.repeat, args.threads, args.sweep) for m in args.models]},
+    )
 
 
 if __name__ == "__main__":
