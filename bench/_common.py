@@ -77,7 +77,7 @@ def data_dir() -> Path:
 
 # --- load generation -------------------------------------------------------------------------
 # The benchmark's own clients share the machine's CPUs with the services they measure, so they
-# use aiohttp: about a fifth of httpx's CPU per keep-alive request (bench/bench_upstream.py).
+# use aiohttp: about a quarter of httpx's CPU per keep-alive request (bench/bench_upstream.py).
 
 
 def load_session(clients: int, timeout_s: float = 30.0) -> Any:
