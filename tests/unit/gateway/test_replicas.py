@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 import pytest
 
 from spikeglyph_gateway.errors import NoReplicaAvailable
 from spikeglyph_gateway.replicas import ReplicaPool
-from spikeglyph_gateway.upstream import Upstream, UpstreamBusy, UpstreamUnreachable
+from spikeglyph_gateway.upstream import (
+    RequestOptions,
+    Upstream,
+    UpstreamBusy,
+    UpstreamUnreachable,
+)
 
 
 def answer(status: int, body: Any = None) -> Upstream:
@@ -26,16 +31,7 @@ class FakeTransport:
     def __init__(self, handler: Callable[[str], Upstream]) -> None:
         self.handler = handler
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-        timeout_s: float | None = None,
-    ) -> Upstream:
+    async def request(self, method: str, url: str, **options: Unpack[RequestOptions]) -> Upstream:
         return self.handler(urlsplit(url).hostname or "")
 
     async def aclose(self) -> None:

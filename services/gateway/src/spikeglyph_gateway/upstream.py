@@ -17,7 +17,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 import aiohttp
 
@@ -42,16 +42,19 @@ class UpstreamBusy(Exception):
     """Every connection this gateway may open is in use for longer than the request timeout."""
 
 
+class RequestOptions(TypedDict, total=False):
+    """``content`` (the body), ``headers``, ``params`` (the query), ``timeout_s`` (None: the
+    transport's request timeout)."""
+
+    content: bytes
+    headers: Mapping[str, str] | None
+    params: Mapping[str, str] | None
+    timeout_s: float | None
+
+
 class Transport(Protocol):
     async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-        timeout_s: float | None = None,
+        self, method: str, url: str, **options: Unpack[RequestOptions]
     ) -> Upstream: ...
 
     async def aclose(self) -> None: ...
@@ -83,17 +86,10 @@ class AiohttpTransport:
             )
         return self._session
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-        timeout_s: float | None = None,
-    ) -> Upstream:
+    async def request(self, method: str, url: str, **options: Unpack[RequestOptions]) -> Upstream:
+        timeout_s = options.get("timeout_s")
         total = timeout_s if timeout_s is not None else self._request_timeout_s
+        content = options.get("content", b"")
         try:
             async with asyncio.timeout(total):
                 await self._slots.acquire()
@@ -105,8 +101,8 @@ class AiohttpTransport:
                 method,
                 url,
                 data=content if content else None,
-                headers=dict(headers or {}),
-                params=dict(params or {}),
+                headers=dict(options.get("headers") or {}),
+                params=dict(options.get("params") or {}),
                 timeout=timeout,
                 allow_redirects=False,
             ) as response:
