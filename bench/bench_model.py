@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 from _common import data_dir, emit, percentiles
+from bench_train_speed import PlainSnntorch
 
 from spikeglyph import energy
 from spikeglyph.data import load_split
@@ -95,6 +96,24 @@ def bench_model(model_dir: Path, repeat: int, threads: int, sweep: bool) -> dict
         result["speedup_p50"] = round(
             result["torch_eager_batch1"]["p50_ms"] / result["onnxruntime_batch1"]["p50_ms"], 2
         )
+        arch = manifest.architecture
+        if arch.get("channels") == [32, 64] and arch.get("hidden") == [256]:
+            # The same layers the way snntorch's tutorials run them: step by step, Leaky
+            # neurons, logits only (no telemetry at all, so the comparison favours it).
+            plain = PlainSnntorch(manifest.timesteps).eval()
+
+            @torch.no_grad()
+            def snntorch_eager(x: np.ndarray) -> Any:
+                return plain(torch.from_numpy(x))
+
+            result["snntorch_step_by_step_batch1"] = percentiles(
+                _latencies(snntorch_eager, singles, repeat)
+            )
+            result["speedup_vs_snntorch_p50"] = round(
+                result["snntorch_step_by_step_batch1"]["p50_ms"]
+                / result["onnxruntime_batch1"]["p50_ms"],
+                2,
+            )
         batch = np.concatenate(singles[:32])
         start = time.perf_counter()
         for _ in range(50):
