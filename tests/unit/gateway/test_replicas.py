@@ -129,3 +129,81 @@ def test_an_exhausted_connection_pool_does_not_blame_the_replicas() -> None:
     with pytest.raises(NoReplicaAvailable):
         send(pool)
     assert all(replica.ready for replica in pool.replicas)
+
+
+class FakeDns:
+    """``names[host]`` → addresses; a missing name fails like an unknown host."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self.names = names
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str) -> list[str]:
+        self.asked.append(host)
+        if host not in self.names:
+            raise OSError(f"unknown host {host}")
+        return self.names[host]
+
+
+def dns_pool(urls: list[str], dns: FakeDns) -> ReplicaPool:
+    return ReplicaPool(urls, FakeTransport(lambda host: answer(200)), resolve=dns)
+
+
+def test_a_scaled_service_name_becomes_one_replica_per_address() -> None:
+    dns = FakeDns({"inference": ["10.0.0.2", "10.0.0.3"]})
+    pool = dns_pool(["http://inference:8001", "http://127.0.0.1:9000"], dns)
+    asyncio.run(pool.refresh())
+    assert [r.url for r in pool.replicas] == [
+        "http://10.0.0.2:8001",
+        "http://10.0.0.3:8001",
+        "http://127.0.0.1:9000",
+    ]
+    assert dns.asked == ["inference"]  # addresses are never resolved
+    busy = pool.replicas[1]
+    busy.inflight, busy.ready = 3, False
+
+    dns.names["inference"] = ["10.0.0.3", "10.0.0.4", "10.0.0.5"]  # scaled: one gone, two new
+    asyncio.run(pool.refresh())
+    urls = [r.url for r in pool.replicas]
+    assert urls == [
+        "http://10.0.0.3:8001",
+        "http://10.0.0.4:8001",
+        "http://10.0.0.5:8001",
+        "http://127.0.0.1:9000",
+    ]
+    assert pool.replicas[0] is busy and busy.inflight == 3 and not busy.ready  # state kept
+
+
+def test_an_unresolvable_name_keeps_its_last_replicas_or_itself() -> None:
+    dns = FakeDns({})
+    pool = dns_pool(["http://inference:8001"], dns)
+    asyncio.run(pool.refresh())
+    assert [r.url for r in pool.replicas] == ["http://inference:8001"]
+    dns.names["inference"] = ["10.0.0.7"]
+    asyncio.run(pool.refresh())
+    assert [r.url for r in pool.replicas] == ["http://10.0.0.7:8001"]
+    del dns.names["inference"]  # the DNS server hiccups: keep what was known
+    asyncio.run(pool.refresh())
+    assert [r.url for r in pool.replicas] == ["http://10.0.0.7:8001"]
+
+
+def test_only_plain_http_names_are_expanded() -> None:
+    dns = FakeDns({"inference": ["10.0.0.2"], "gpu-box": ["10.0.0.9"], "localhost": ["127.0.0.1"]})
+    urls = ["https://gpu-box:8443", "http://localhost:8001", "http://[::1]:8001"]
+    pool = dns_pool(urls, dns)
+    asyncio.run(pool.refresh())
+    assert [r.url for r in pool.replicas] == urls
+    assert dns.asked == []
+
+
+def test_two_names_for_one_address_make_one_replica() -> None:
+    dns = FakeDns({"a": ["10.0.0.2"], "b": ["10.0.0.2"]})
+    pool = dns_pool(["http://a:8001", "http://b:8001"], dns)
+    asyncio.run(pool.refresh())
+    assert [r.url for r in pool.replicas] == ["http://10.0.0.2:8001"]
+
+
+def test_the_real_resolver_finds_this_machine() -> None:
+    from spikeglyph_gateway.replicas import resolve_ipv4
+
+    assert "127.0.0.1" in asyncio.run(resolve_ipv4("localhost"))

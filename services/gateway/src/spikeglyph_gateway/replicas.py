@@ -4,16 +4,26 @@ A background probe polls every replica's ``/readyz``; requests go to the ready r
 the fewest requests in flight (ties broken round robin). Predictions are idempotent, so when a
 replica cannot be reached or answers a server error the same bytes are sent to the next one:
 a replica dying mid-stream costs its callers a retry, never an error.
+
+A configured ``http://`` URL whose host is a name (not an address, not ``localhost``) is
+resolved before every probe round, and each IPv4 address it has becomes a replica of its own:
+``docker compose up --scale inference=3`` behind the one name ``inference`` gives the gateway
+three replicas, each probed, balanced and retried on its own, and the set follows scaling up
+and down. When a name cannot be resolved the replicas last seen for it are kept (or the name
+itself, at first).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import itertools
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 from spikeglyph_gateway.errors import NoReplicaAvailable
 from spikeglyph_gateway.upstream import Transport, Upstream, UpstreamBusy, UpstreamUnreachable
@@ -24,12 +34,43 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
 
+Resolver = Callable[[str], Awaitable[list[str]]]
+
+
 @dataclass
 class Replica:
     url: str
     ready: bool = True  # optimistic until the first probe: a fresh gateway must serve at once
     inflight: int = 0
     failures: int = 0
+    target: str = field(default="")  # the configured URL it came from ("" = the URL itself)
+
+
+async def resolve_ipv4(host: str) -> list[str]:
+    """The IPv4 addresses of ``host`` (sorted, without repeats)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, None, family=socket.AF_INET, type=socket.SOCK_STREAM
+    )
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def expandable_host(url: str) -> str | None:
+    """The host name of an ``http://`` URL worth resolving into replicas, else None."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme != "http" or not host or host == "localhost":
+        return None
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return None
+
+
+def with_address(url: str, address: str) -> str:
+    parts = urlsplit(url)
+    netloc = address if parts.port is None else f"{address}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class ReplicaPool:
@@ -42,8 +83,11 @@ class ReplicaPool:
         probe_interval_s: float = 1.0,
         probe_timeout_s: float = 1.0,
         on_retry: Callable[[str], None] | None = None,
+        resolve: Resolver | None = None,
     ) -> None:
-        self.replicas = [Replica(url) for url in urls]
+        self.targets = list(urls)
+        self.replicas = [Replica(url, target=url) for url in urls]
+        self._resolve = resolve
         self._transport = transport
         self._probe_interval_s = probe_interval_s
         self._probe_timeout_s = probe_timeout_s
@@ -53,6 +97,7 @@ class ReplicaPool:
 
     # --- readiness ----------------------------------------------------------------------------
     async def start(self) -> None:
+        await self.refresh()
         await self.probe_all()
         self._probe_task = asyncio.create_task(self._probe_forever(), name="replica-probe")
 
@@ -64,6 +109,34 @@ class ReplicaPool:
 
     async def probe_all(self) -> None:
         await asyncio.gather(*(self._probe(replica) for replica in self.replicas))
+
+    async def refresh(self) -> None:
+        """Re-resolve the configured names into replicas (keeping the state of known ones)."""
+        if self._resolve is None:
+            return
+        known = {replica.url: replica for replica in self.replicas}
+        fresh: list[Replica] = []
+        for target in self.targets:
+            for replica in await self._replicas_of(target, known):
+                if all(replica.url != seen.url for seen in fresh):  # two names, one address
+                    fresh.append(replica)
+        if [r.url for r in fresh] != [r.url for r in self.replicas]:
+            log.info("inference replicas: %s", ", ".join(r.url for r in fresh))
+        self.replicas = fresh
+
+    async def _replicas_of(self, target: str, known: dict[str, Replica]) -> list[Replica]:
+        host = expandable_host(target)
+        addresses: list[str] = []
+        if host is not None and self._resolve is not None:
+            try:
+                async with asyncio.timeout(self._probe_timeout_s):
+                    addresses = await self._resolve(host)
+            except (OSError, TimeoutError) as exc:
+                log.debug("could not resolve %s (%s); keeping its replicas", host, exc)
+                previous = [r for r in known.values() if r.target == target]
+                return previous or [Replica(target, target=target)]
+        urls = [with_address(target, address) for address in addresses] or [target]
+        return [known.get(url) or Replica(url, target=target) for url in urls]
 
     async def _probe(self, replica: Replica) -> None:
         try:
@@ -81,6 +154,7 @@ class ReplicaPool:
         while True:
             await asyncio.sleep(self._probe_interval_s)
             try:
+                await self.refresh()
                 await self.probe_all()
             except Exception:  # a probe bug must not stop probing for good
                 log.exception("replica probe failed")

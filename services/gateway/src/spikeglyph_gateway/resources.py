@@ -20,7 +20,7 @@ from spikeglyph.tasks import celery_config
 from spikeglyph_gateway.config import GatewaySettings
 from spikeglyph_gateway.metrics import GatewayMetrics
 from spikeglyph_gateway.ratelimit import RateLimiter
-from spikeglyph_gateway.replicas import ReplicaPool
+from spikeglyph_gateway.replicas import ReplicaPool, resolve_ipv4
 from spikeglyph_gateway.upstream import AiohttpTransport
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ async def open_resources(
         probe_interval_s=settings.probe_interval_s,
         probe_timeout_s=settings.probe_timeout_s,
         on_retry=lambda url: metrics.upstream_retries.labels(url).inc(),
+        resolve=resolve_ipv4,
     )
     async_redis = connect_async(settings.redis_url)
     sync_redis = connect(settings.redis_url)
