@@ -32,18 +32,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from safetensors.torch import save
 from torch import nn
 from torch.nn import functional as F
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidModel
-from spikeglyph.modeldir import ONNX_NAME, WEIGHTS_NAME, Manifest, write_model_dir
+from spikeglyph.modeldir import ONNX_NAME, Manifest
 from spikeglyph.runtime import REQUIRED_OUTPUTS
 from spikeglyph.schemas import utcnow
 from spikeglyph.train.encoders import latency_encode, rate_encode
 from spikeglyph.train.loop import to_tensor
-from spikeglyph.train.modelio import library_versions, load_model, new_version
+from spikeglyph.train.modelio import load_model, new_version, write_trained_model
 from spikeglyph.train.network import MNIST_MEAN, MNIST_STD, SpikingNet
 
 log = logging.getLogger(__name__)
@@ -410,10 +409,8 @@ def make_fixed_point(
                 "spikes_per_inference": float(outputs[4].sum(1).mean()),
                 "sops_per_inference": float(outputs[5].sum(1).mean()),
                 "variants": {"fixed_point": summary},
-                "libraries": library_versions(),
                 "created_at": utcnow(),
                 "files": {},
             }
         )
-        weights = save({k: v.contiguous() for k, v in fixed.state_dict().items()})
-        return write_model_dir(target, manifest, {ONNX_NAME: onnx_path, WEIGHTS_NAME: weights})
+        return write_trained_model(target, fixed, manifest, onnx_path)
