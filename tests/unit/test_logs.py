@@ -1,10 +1,11 @@
-"""Process helpers of spikeglyph.logs: request ids and the post-start-up heap freeze."""
+"""Request ids (spikeglyph.logs) and the post-start-up heap freeze (spikeglyph.request_context)."""
 
 from __future__ import annotations
 
 import gc
 
-from spikeglyph.logs import new_request_id, settle_heap
+from spikeglyph.logs import new_request_id
+from spikeglyph.request_context import settle_heap
 
 
 def test_request_ids_are_32_hex_digits_and_differ() -> None:

@@ -98,13 +98,3 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
     for name in quiet:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
-
-
-def settle_heap() -> None:
-    """Call once a service has started: move everything made so far (modules, the app, the
-    model) out of the garbage collector's sight with :func:`gc.freeze`, so the full collections
-    that would otherwise walk it every few thousand requests no longer pause answers."""
-    import gc
-
-    gc.collect()
-    gc.freeze()

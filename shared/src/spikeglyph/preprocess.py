@@ -135,17 +135,6 @@ def _describe_non_image(data: bytes) -> str:
     return "text"
 
 
-def header_pixels(data: bytes) -> int | None:
-    """Width × height as the header states it (no pixel is decoded), or ``None`` when the
-    bytes are not a readable image (:func:`decode_image` then says what is wrong)."""
-    try:
-        with Image.open(io.BytesIO(data), formats=[sniff_format(data)]) as image:
-            width, height = image.size
-            return int(width * height)
-    except (UnsupportedImage, Image.DecompressionBombError, *_DECODE_ERRORS):
-        return None
-
-
 def decode_image(
     data: bytes,
     *,

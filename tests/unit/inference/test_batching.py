@@ -156,12 +156,43 @@ def test_a_lone_request_does_not_wait_for_company(build_app: AppBuilder) -> None
     assert runners["mnist"].batches == [1, 1, 1]
 
 
-def test_only_small_images_are_prepared_on_the_event_loop() -> None:
-    from spikeglyph_inference.predictor import small_image
+def test_small_images_are_prepared_on_the_loop_and_large_ones_in_the_pool() -> None:
+    from concurrent.futures import ThreadPoolExecutor
 
-    from .fakes import png
+    import pytest
 
-    assert small_image(png(size=28)) and small_image(png(size=280))
-    assert not small_image(png(size=2000))  # few bytes (one colour), many pixels
-    assert not small_image(b"not an image")
-    assert not small_image(png(size=28) + b"\0" * 70_000)  # too many bytes
+    from spikeglyph.errors import ImageTooLarge, UnsupportedImage
+    from spikeglyph_inference.metrics import Metrics
+    from spikeglyph_inference.predictor import Predictor, inline_preparer, standard_preparer
+
+    class CountingPool(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            CountingPool.submitted += 1
+            return super().submit(*args, **kwargs)
+
+    limits = {"max_bytes": 1 << 20, "max_pixels": 1_000_000}
+    with CountingPool(1) as pool:
+        predictor = Predictor(
+            None,  # type: ignore[arg-type]  # preparing needs no batcher
+            standard_preparer(**limits),
+            pool,
+            Metrics(),
+            max_pending=4,
+            inline=inline_preparer(**limits),
+        )
+
+        def prepare(data: bytes) -> Any:
+            return asyncio.run(predictor._prepare_off_loop(data))
+
+        assert prepare(png(size=28)).shape == (28, 28)
+        assert prepare(png(size=280)).shape == (28, 28)
+        assert CountingPool.submitted == 0
+        assert prepare(png(size=600)).shape == (28, 28)  # few bytes, many pixels: the pool
+        assert CountingPool.submitted == 1
+        with pytest.raises(ImageTooLarge, match="1000000 pixels"):  # the service's own limit
+            prepare(png(size=1200))
+        with pytest.raises(UnsupportedImage):  # refused at once, on the loop
+            prepare(b"not an image")
+        assert CountingPool.submitted == 2

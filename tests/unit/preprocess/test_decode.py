@@ -125,13 +125,3 @@ def test_exif_orientation_is_applied() -> None:
     image = decode_image(encode(stored, "JPEG", exif=exif.tobytes()), **LIMITS)
     assert image.size == (100, 200)
     assert image.getpixel((90, 10)) < 64  # the mark is now top-right
-
-
-def test_header_pixels_reads_the_size_without_decoding() -> None:
-    from spikeglyph.preprocess import header_pixels
-
-    data = _png_header(64, 48)
-    assert header_pixels(data) == 64 * 48
-    assert header_pixels(_png_header(8_000, 8_000)) == 64_000_000  # large: nothing decoded
-    assert header_pixels(data[:20]) is None  # header cut short
-    assert header_pixels(b"plain text, not an image") is None

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import spikeglyph
 from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
-from spikeglyph.logs import settle_heap
+from spikeglyph.request_context import settle_heap
 from spikeglyph.schemas import ImagePayload
 from spikeglyph_gateway.api import api_router
 from spikeglyph_gateway.config import GatewaySettings

@@ -41,7 +41,7 @@ from starlette.types import Scope
 import spikeglyph
 from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
 from spikeglyph.errors import DeviceUnavailable
-from spikeglyph.logs import settle_heap
+from spikeglyph.request_context import settle_heap
 from spikeglyph.runtime import ModelRunner
 from spikeglyph_inference.api import api_router
 from spikeglyph_inference.batcher import MicroBatcher
@@ -51,7 +51,7 @@ from spikeglyph_inference.model_holder import ModelHolder, Registry, RunnerFacto
 from spikeglyph_inference.predictor import (
     ImagePreparer,
     Predictor,
-    small_image,
+    inline_preparer,
     standard_preparer,
 )
 from spikeglyph_inference.registry_watch import RegistryWatcher
@@ -102,9 +102,9 @@ def create_app(
     """A new inference app; nothing is loaded until its lifespan starts."""
     metrics = Metrics()
     build_runner = runner_factory or onnx_runner_factory(settings)
-    prepare = preparer or standard_preparer(
-        max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
-    )
+    limits = {"max_bytes": settings.max_upload_bytes, "max_pixels": settings.max_image_pixels}
+    prepare = preparer or standard_preparer(**limits)
+    inline = None if preparer else inline_preparer(**limits)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -146,7 +146,7 @@ def create_app(
                 max_pending=settings.queue_max,
                 retry_after_s=settings.retry_after_s,
                 dataset=lambda: holder.current.manifest.dataset if holder.ready else "mnist",
-                inline=small_image,
+                inline=inline,
             )
             app.state.service = Service(settings, metrics, holder, batcher, predictor)
             settle_heap()

@@ -3,9 +3,10 @@
 Decoding and preprocessing run in a small thread pool (Pillow and numpy release the GIL for
 the heavy parts) so the event loop only shuffles bytes; at most ``max_pending`` images may be
 in that stage at once, beyond which the request is refused with 503 like a full batch queue.
-Images that ``inline`` calls small (a drawn 280×280 canvas, a 28×28 digit) are prepared on the
-loop itself: that takes about a tenth of a millisecond, less than the hand-off to a thread and
-back.
+Small images (a drawn 280×280 canvas, a 28×28 digit) are prepared on the loop itself by an
+``inline`` preparer with small limits: that takes about a tenth of a millisecond, less than the
+hand-off to a thread and back. An image it refuses as too large (by its byte count or by the
+pixel count in its header, before any pixel is decoded) goes to the pool and the real limits.
 Animated or multi-frame images are read from their first frame (see :mod:`spikeglyph.preprocess`).
 """
 
@@ -19,8 +20,8 @@ from concurrent.futures import Executor
 import numpy as np
 
 from spikeglyph.api_errors import ApiError, ServiceOverloaded
-from spikeglyph.errors import SpikeGlyphError
-from spikeglyph.preprocess import header_pixels, preprocess
+from spikeglyph.errors import ImageTooLarge, SpikeGlyphError
+from spikeglyph.preprocess import preprocess
 from spikeglyph.schemas import LatencyMs, Prediction
 from spikeglyph_inference.batcher import MicroBatcher
 from spikeglyph_inference.metrics import Metrics
@@ -42,12 +43,11 @@ def standard_preparer(*, max_bytes: int, max_pixels: int) -> ImagePreparer:
     return prepare
 
 
-def small_image(data: bytes) -> bool:
-    """Cheap enough to prepare on the event loop: few bytes and, by its header, few pixels."""
-    if len(data) > INLINE_MAX_BYTES:
-        return False
-    pixels = header_pixels(data)
-    return pixels is not None and pixels <= INLINE_MAX_PIXELS
+def inline_preparer(*, max_bytes: int, max_pixels: int) -> ImagePreparer:
+    """The preparer for the event loop: the service's limits, tightened to small images."""
+    return standard_preparer(
+        max_bytes=min(max_bytes, INLINE_MAX_BYTES), max_pixels=min(max_pixels, INLINE_MAX_PIXELS)
+    )
 
 
 def _ms(seconds: float) -> float:
@@ -65,7 +65,7 @@ class Predictor:
         max_pending: int,
         retry_after_s: int = 1,
         dataset: Callable[[], str] = lambda: "mnist",
-        inline: Callable[[bytes], bool] = lambda data: False,
+        inline: ImagePreparer | None = None,
     ) -> None:
         self._batcher = batcher
         self._prepare = prepare
@@ -122,8 +122,11 @@ class Predictor:
                 "too many images are being decoded; retry shortly",
                 retry_after_s=self._retry_after_s,
             )
-        if self._inline(data):
-            return self._prepare(data, self._dataset())
+        if self._inline is not None:
+            try:
+                return self._inline(data, self._dataset())
+            except ImageTooLarge:
+                pass  # not small: the pool prepares it under the service's own limits
         self._preparing += 1
         try:
             loop = asyncio.get_running_loop()

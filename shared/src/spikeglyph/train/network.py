@@ -257,11 +257,11 @@ class SpikingNet(nn.Module):
             return NetOutputs(logits=logits, rates=rates)
         readout = if_readout(current, self.arch.neuron.threshold, spike)
         assert readout.membrane is not None
-        counts = list(self.neuron_counts().values())
+        counts = list(self.neuron_counts().values())  # every spiking layer, output last
         layer_spikes = [
-            per_sample_total(s, t_steps, n) for s, n in zip(spikes_per_layer, counts, strict=False)
+            per_sample_total(s, t_steps, n)
+            for s, n in zip([*spikes_per_layer, readout.spikes], counts, strict=True)
         ]
-        layer_spikes.append(per_sample_total(readout.spikes, t_steps, self.arch.classes))
         last = spikes_per_layer[-1].reshape(t_steps, -1, self.hidden_layer_size())
         hidden = last[:, :, self.hidden_idx]
         return NetOutputs(
