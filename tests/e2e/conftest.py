@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.procs import ServiceProcess, free_port, wait_http_ok
@@ -24,6 +24,17 @@ ARTIFACTS = REPO / "test-artifacts" / "e2e"
 FAKE_API_KEY = "e2e-test-key-0123456789"
 # A small limit keeps the oversized-upload test quick; the real gateway's default is 10 MB.
 FAKE_UPLOAD_LIMIT_MB = 2.0
+# Assertions wait this long for the page: the stack shares two cores with the worker's
+# training jobs and the browser, so a prediction may take seconds while a job runs.
+expect.set_options(timeout=15_000)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Keeps each phase's report on the test item, so the page fixture knows a test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -213,6 +224,13 @@ def page(
     try:
         yield page
     finally:
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:
+            # What the page told its user: the reason a wait above ran out, in the CI log.
+            for selector in ("[role=alert]", "[role=status]"):
+                for text in page.locator(selector).all_inner_texts():
+                    if text.strip():
+                        print(f"page {selector}: {text.strip()}")
         page.screenshot(path=str(artifacts_dir / f"{_artifact_name(request.node.name)}.png"))
         context.close()
     assert not page_errors, f"errors on the page: {page_errors}"
