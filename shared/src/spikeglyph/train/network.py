@@ -77,17 +77,18 @@ def conv_fanout(size: int, kernel: int, out_channels: int) -> torch.Tensor:
     return (hits[:, None] * hits[None, :] * out_channels).view(1, 1, size, size)
 
 
-def per_sample_total(
+def per_step_total(
     x: torch.Tensor, t_steps: int, units: int, weights: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """Σ over time and ``units`` of ``x`` [T, B, ...] per sample, optionally weighted per unit.
+    """Σ over ``units`` of ``x`` [T, B, ...] per step and sample, optionally weighted per unit:
+    ``[T, B, 1]``. Callers concatenate these along the last axis and sum over time once.
 
-    Summing the contiguous unit axis first (or a matrix product with the weights) keeps the
-    exported graph off multi-axis reductions, which ONNX Runtime runs slowly.
+    Summing the contiguous unit axis keeps the exported graph off multi-axis reductions, and a
+    weighted sum is a product then a sum: as a matrix-vector product, or with one reduction per
+    quantity, ONNX Runtime spends far longer on these few numbers.
     """
     flat = x.reshape(t_steps, -1, units)
-    per_step = flat.sum(2) if weights is None else flat @ weights
-    return per_step.sum(0)
+    return (flat if weights is None else flat * weights).sum(2, keepdim=True)
 
 
 class SpikingNet(nn.Module):
@@ -216,7 +217,8 @@ class SpikingNet(nn.Module):
         x, static = self._encode(images)  # static [B,1,28,28] or spikes [T,B,1,28,28]
         input_spikes = None if static else x
         spikes_per_layer: list[torch.Tensor] = []  # [T, B, ...] per spiking layer
-        sops: list[torch.Tensor] = []  # [B] per synaptic layer fed by spikes
+        sops: list[torch.Tensor] = []  # [T, B, 1] per synaptic layer fed by spikes
+        fanouts: list[float] = []  # what multiplies each of those into SOPs
         for i, (conv, norm, lif) in enumerate(
             zip(self.convs, self.norms, self.conv_lifs, strict=True)
         ):
@@ -228,12 +230,14 @@ class SpikingNet(nn.Module):
                 if telemetry:
                     fanout = getattr(self, f"fanout{i}")[0].expand(in_channels, -1, -1)
                     units = in_channels * size * size
-                    sops.append(per_sample_total(x, t_steps, units, fanout.reshape(-1)))
-                cur = norm(conv(x.reshape(-1, in_channels, size, size)))
+                    sops.append(per_step_total(x, t_steps, units, fanout.reshape(-1)))
+                    fanouts.append(1.0)
+                cur = norm(conv(x if i else x.reshape(-1, in_channels, size, size)))
                 trace = lif(cur.reshape(t_steps, -1, channels, size, size), spike)
             spikes_per_layer.append(trace.spikes)
-            pooled = F.max_pool2d(trace.spikes.reshape(-1, channels, size, size), 2)
-            x = pooled.reshape(t_steps, -1, channels, size // 2, size // 2)
+            # Pooled spikes stay [T·B, C, H, W] from one convolution to the next, so ONNX
+            # Runtime keeps them in its blocked layout instead of converting back and forth.
+            x = F.max_pool2d(trace.spikes.reshape(-1, channels, size, size), 2)
         x = x.reshape(-1, 28 * 28) if static else x.reshape(t_steps, -1, self._flat)
         for fc, lif in zip(self.fcs, self.fc_lifs, strict=True):
             if static:
@@ -241,13 +245,15 @@ class SpikingNet(nn.Module):
                 static = False
             else:
                 if telemetry:
-                    sops.append(per_sample_total(x, t_steps, fc.in_features) * fc.out_features)
+                    sops.append(per_step_total(x, t_steps, fc.in_features))
+                    fanouts.append(fc.out_features)
                 trace = lif(fc(x), spike)
             spikes_per_layer.append(trace.spikes)
             x = self.dropout(trace.spikes)
         if telemetry:
             units = self.readout.in_features
-            sops.append(per_sample_total(x, t_steps, units) * self.readout.out_features)
+            sops.append(per_step_total(x, t_steps, units))
+            fanouts.append(self.readout.out_features)
         current = self.readout(x)  # [T, B, C]
         logits = current.mean(0)
         if taps is not None:
@@ -259,7 +265,7 @@ class SpikingNet(nn.Module):
         assert readout.membrane is not None
         counts = list(self.neuron_counts().values())  # every spiking layer, output last
         layer_spikes = [
-            per_sample_total(s, t_steps, n)
+            per_step_total(s, t_steps, n)
             for s, n in zip([*spikes_per_layer, readout.spikes], counts, strict=True)
         ]
         last = spikes_per_layer[-1].reshape(t_steps, -1, self.hidden_layer_size())
@@ -270,8 +276,8 @@ class SpikingNet(nn.Module):
             spike_counts=readout.spikes.sum(0),
             membrane=readout.membrane.transpose(0, 1),
             output_spikes=readout.spikes.transpose(0, 1),
-            layer_spikes=torch.stack(layer_spikes, 1),
-            layer_sops=torch.stack(sops, 1),
+            layer_spikes=torch.cat(layer_spikes, 2).sum(0),
+            layer_sops=torch.cat(sops, 2).sum(0) * logits.new_tensor(fanouts),
             hidden_spikes=hidden.transpose(0, 1),
             input_spikes=None
             if input_spikes is None
