@@ -2,11 +2,14 @@
 
 For each model directory: test accuracy with ONNX Runtime (what the services run; the test
 split is only reported, never used to select), batch-1 latency of ONNX Runtime and of the
-same network in eager torch measured side by side, batch-32 throughput of both, the int8 copy
+same network in eager torch (``torch.inference_mode``) measured side by side in alternating
+blocks, once per intra-op thread count with every engine given the same threads (the default,
+1 and 2, covers one core and all of this machine's), batch-32 throughput of both, the int8 copy
 when present, and spikes / SOPs / energy per inference against the equally sized non-spiking
 network.
 
-    python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000] [--sweep]
+    python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000] [--threads 1 2]
+        [--sweep]
 """
 
 from __future__ import annotations
@@ -27,15 +30,24 @@ from spikeglyph.runtime import ModelRunner
 from spikeglyph.train.modelio import load_model
 
 
-def _latencies(fn: Any, inputs: list[np.ndarray], repeat: int) -> list[float]:
-    for x in inputs[:50]:
-        fn(x)
-    out = []
-    for i in range(repeat):
-        x = inputs[i % len(inputs)]
-        start = time.perf_counter()
-        fn(x)
-        out.append((time.perf_counter() - start) * 1e3)
+def side_by_side(
+    engines: dict[str, Any], inputs: list[np.ndarray], repeat: int, block: int = 50
+) -> dict[str, list[float]]:
+    """Batch-1 latencies (ms) of each engine, measured in alternating blocks of ``block`` calls
+    so that any drift of the machine's speed during the run reaches every engine alike."""
+    for fn in engines.values():
+        for x in inputs[:50]:
+            fn(x)
+    out: dict[str, list[float]] = {name: [] for name in engines}
+    i = 0
+    while i < repeat:
+        for name, fn in engines.items():
+            for j in range(i, min(i + block, repeat)):
+                x = inputs[j % len(inputs)]
+                start = time.perf_counter()
+                fn(x)
+                out[name].append((time.perf_counter() - start) * 1e3)
+        i += block
     return out
 
 
@@ -66,12 +78,46 @@ def batch_sweep(model_dir: Path, images: np.ndarray) -> dict[str, dict[int, floa
     return sweep
 
 
-def bench_model(model_dir: Path, repeat: int, threads: int, sweep: bool) -> dict[str, Any]:
+def batch1(model_dir: Path, singles: list[np.ndarray], repeat: int, threads: int) -> dict[str, Any]:
+    """ONNX Runtime against eager torch (and snntorch's step-by-step style) at batch 1, every
+    engine with ``threads`` intra-op threads, side by side."""
     runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads)
+    torch.set_num_threads(threads)
+    engines: dict[str, Any] = {"onnxruntime": runner.run}
+    if runner.manifest.family == "surrogate":
+        net, _ = load_model(model_dir)
+        net.eval()
+
+        @torch.inference_mode()
+        def eager(x: np.ndarray) -> Any:
+            return net(torch.from_numpy(x), telemetry=True)
+
+        engines["torch_eager"] = eager
+        arch = runner.manifest.architecture
+        if arch.get("channels") == [32, 64] and arch.get("hidden") == [256]:
+            # The same layers the way snntorch's tutorials run them: step by step, Leaky
+            # neurons, logits only (no telemetry at all, so the comparison favours it).
+            plain = PlainSnntorch(runner.manifest.timesteps).eval()
+
+            @torch.inference_mode()
+            def snntorch_eager(x: np.ndarray) -> Any:
+                return plain(torch.from_numpy(x))
+
+            engines["snntorch_step_by_step"] = snntorch_eager
+    latencies = side_by_side(engines, singles, repeat)
+    row: dict[str, Any] = {name: percentiles(ms) for name, ms in latencies.items()}
+    ort_p50 = row["onnxruntime"]["p50_ms"]
+    for name in engines:
+        if name != "onnxruntime":
+            row[f"speedup_vs_{name}_p50"] = round(row[name]["p50_ms"] / ort_p50, 2)
+    return row
+
+
+def bench_model(model_dir: Path, repeat: int, threads: list[int], sweep: bool) -> dict[str, Any]:
+    runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads[0])
     manifest = runner.manifest
     test_x, test_y = load_split(data_dir(), manifest.dataset, "test")
     singles = [test_x[i : i + 1].astype(np.float32)[:, None] / 255.0 for i in range(256)]
-    torch.set_num_threads(threads)
     result: dict[str, Any] = {
         "model": str(model_dir),
         "version": manifest.version,
@@ -79,45 +125,18 @@ def bench_model(model_dir: Path, repeat: int, threads: int, sweep: bool) -> dict
         "timesteps": manifest.timesteps,
         "architecture": manifest.architecture.get("kind"),
         "test_accuracy_onnx": _accuracy(runner, test_x, test_y),
-        "threads": threads,
+        "batch1": {f"threads_{n}": batch1(model_dir, singles, repeat, n) for n in threads},
     }
-    ort_ms = _latencies(runner.run, singles, repeat)
-    result["onnxruntime_batch1"] = percentiles(ort_ms)
+    torch.set_num_threads(threads[0])
     if manifest.family == "surrogate":
         net, _ = load_model(model_dir)
         net.eval()
-
-        @torch.no_grad()
-        def eager(x: np.ndarray) -> Any:
-            return net(torch.from_numpy(x), telemetry=True)
-
-        torch_ms = _latencies(eager, singles, repeat)
-        result["torch_eager_batch1"] = percentiles(torch_ms)
-        result["speedup_p50"] = round(
-            result["torch_eager_batch1"]["p50_ms"] / result["onnxruntime_batch1"]["p50_ms"], 2
-        )
-        arch = manifest.architecture
-        if arch.get("channels") == [32, 64] and arch.get("hidden") == [256]:
-            # The same layers the way snntorch's tutorials run them: step by step, Leaky
-            # neurons, logits only (no telemetry at all, so the comparison favours it).
-            plain = PlainSnntorch(manifest.timesteps).eval()
-
-            @torch.no_grad()
-            def snntorch_eager(x: np.ndarray) -> Any:
-                return plain(torch.from_numpy(x))
-
-            result["snntorch_step_by_step_batch1"] = percentiles(
-                _latencies(snntorch_eager, singles, repeat)
-            )
-            result["speedup_vs_snntorch_p50"] = round(
-                result["snntorch_step_by_step_batch1"]["p50_ms"]
-                / result["onnxruntime_batch1"]["p50_ms"],
-                2,
-            )
         batch = np.concatenate(singles[:32])
-        start = time.perf_counter()
-        for _ in range(50):
-            eager(batch)
+        with torch.inference_mode():
+            net(torch.from_numpy(batch), telemetry=True)
+            start = time.perf_counter()
+            for _ in range(50):
+                net(torch.from_numpy(batch), telemetry=True)
         result["torch_eager_batch32_per_s"] = round(50 * 32 / (time.perf_counter() - start), 1)
     batch = np.concatenate(singles[:32])
     start = time.perf_counter()
@@ -125,10 +144,10 @@ def bench_model(model_dir: Path, repeat: int, threads: int, sweep: bool) -> dict
         runner.run(batch)
     result["onnxruntime_batch32_per_s"] = round(50 * 32 / (time.perf_counter() - start), 1)
     if "int8" in manifest.variants:
-        int8 = ModelRunner(model_dir, device="cpu", variant="int8", intra_op_threads=threads)
+        int8 = ModelRunner(model_dir, device="cpu", variant="int8", intra_op_threads=threads[0])
         result["int8"] = {
             "test_accuracy_onnx": _accuracy(int8, test_x, test_y),
-            "batch1": percentiles(_latencies(int8.run, singles, repeat)),
+            "batch1": percentiles(side_by_side({"int8": int8.run}, singles, repeat)["int8"]),
         }
     out = runner.run(np.concatenate(singles))
     estimates = [energy.estimate_from_outputs(row, manifest.energy) for row in out.layer_sops]
@@ -154,7 +173,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("models", nargs="+", type=Path)
     parser.add_argument("--repeat", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads of both engines")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="intra-op thread counts to compare the engines at (each engine gets the same)",
+    )
     parser.add_argument(
         "--sweep", action="store_true", help="also ms per image by batch size, 1 and 2 threads"
     )
