@@ -127,7 +127,13 @@ def test_exported_graph_has_static_shapes(kind: str, encoder: str) -> None:
 
     from spikeglyph.train.export import export_onnx
 
-    graph = onnx.load_from_string(export_onnx(_net(kind, encoder).eval())).graph
-    ops = {node.op_type for node in graph.node}
+    net = _net(kind, encoder).eval()
+    graph = onnx.load_from_string(export_onnx(net)).graph
+    ops = [node.op_type for node in graph.node]
     assert "Conv" in ops or kind == "fc"
     assert "Shape" not in ops
+    # Matrix products are the synaptic layers only: telemetry totals are products and sums.
+    assert ops.count("MatMul") + ops.count("Gemm") == len(net.fcs) + 1
+    # One reduction over time per telemetry output, not one per layer.
+    per_step = len(net.spiking_layer_names()) + len(net.synaptic_layer_names())
+    assert ops.count("ReduceSum") <= per_step + 3

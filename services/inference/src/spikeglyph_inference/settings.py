@@ -17,8 +17,10 @@ class Settings(CoreSettings):
     """
 
     # Measured on the shipped conv model (docs/BENCHMARKS.md): per-image cost is lowest for
-    # batches of 2-16 and rises beyond (activations outgrow the cache), and one ONNX Runtime
-    # thread beats two for such batches; more throughput comes from more replicas.
+    # batches of 2-16 and rises beyond (activations outgrow the cache). One ONNX Runtime thread
+    # leaves the other cores to the HTTP loop and to more replicas, which is where throughput
+    # comes from; where cores are real (not SMT siblings), two threads lower a lone replica's
+    # single-image latency.
     max_batch_size: int = Field(default=16, ge=1, le=1024)
     max_wait_ms: float = Field(default=2.0, ge=0.0, le=1000.0)
     queue_max: int = Field(default=256, ge=1, description="Waiting images before 503.")
