@@ -43,7 +43,7 @@ from spikeglyph.schemas import utcnow
 from spikeglyph.train.encoders import latency_encode, rate_encode
 from spikeglyph.train.loop import to_tensor
 from spikeglyph.train.modelio import load_model, new_version, write_trained_model
-from spikeglyph.train.network import MNIST_MEAN, MNIST_STD, SpikingNet
+from spikeglyph.train.network import MNIST_MEAN, MNIST_STD, SpikingNet, per_step_total
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +212,8 @@ class FixedPointNet(nn.Module):
         x, static = self._encode(images)
         input_spikes = None if static else x
         layer_spikes: list[torch.Tensor] = []
-        sops: list[torch.Tensor] = []
+        sops: list[torch.Tensor] = []  # [T, B, 1] per synaptic layer fed by spikes
+        fanouts: list[float] = []  # what multiplies each of those into SOPs
         index = 0
         for i in range(self.n_convs):
             weight, bias = self._weights(f"conv{i + 1}")
@@ -226,7 +227,9 @@ class FixedPointNet(nn.Module):
                 )
                 static = False
             else:
-                sops.append((x * getattr(self, f"fanout{i}")).sum((0, 2, 3, 4)))
+                fanout = getattr(self, f"fanout{i}")[0].expand(x.shape[2], -1, -1).reshape(-1)
+                sops.append(per_step_total(x, steps, fanout.numel(), fanout))
+                fanouts.append(1.0)
                 cur = F.conv2d(x.flatten(0, 1), weight, bias, padding=pad)
                 spikes, _ = fixed_lif_sequence(
                     cur.view(steps, batch, *cur.shape[1:]), self.lifs[index]
@@ -243,27 +246,29 @@ class FixedPointNet(nn.Module):
                 spikes, _ = fixed_lif_sequence(F.linear(x, weight, bias), self.lifs[index], steps)
                 static = False
             else:
-                sops.append(x.sum((0, 2)) * weight.shape[0])
+                sops.append(per_step_total(x, steps, weight.shape[1]))
+                fanouts.append(weight.shape[0])
                 spikes, _ = fixed_lif_sequence(F.linear(x, weight, bias), self.lifs[index])
             x = spikes.float()
             layer_spikes.append(x)
             index += 1
         weight, bias = self._weights("readout")
-        sops.append(x.sum((0, 2)) * weight.shape[0])
+        sops.append(per_step_total(x, steps, weight.shape[1]))
+        fanouts.append(weight.shape[0])
         current = F.linear(x, weight, bias)  # [T, B, C] integers
         acc = self.scales[-1].accumulator_scale
         logits = (current.double().sum(0) * (acc / steps)).float()
         out_spikes, membrane = fixed_lif_sequence(current, self.lifs[-1])
         out_spikes = out_spikes.float()
-        totals = [s.flatten(2).sum((0, 2)) for s in layer_spikes] + [out_spikes.sum((0, 2))]
+        totals = [per_step_total(s, steps, s[0, 0].numel()) for s in [*layer_spikes, out_spikes]]
         hidden = layer_spikes[-1].flatten(2)[:, :, self.hidden_idx]
         values = [
             logits,
             out_spikes.sum(0),
             (membrane * acc).float().transpose(0, 1),
             out_spikes.transpose(0, 1),
-            torch.stack(totals, 1),
-            torch.stack(sops, 1),
+            torch.cat(totals, 2).sum(0),
+            torch.cat(sops, 2).sum(0) * logits.new_tensor(fanouts),
             hidden.transpose(0, 1),
         ]
         if input_spikes is not None:
