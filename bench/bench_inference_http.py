@@ -4,7 +4,7 @@ Starts ``spikeglyph-inference`` twice on free ports (``max_batch_size`` 16, then
 one model directory as the shipped default (no Redis needed), and measures for each:
 
 * batch-1 latency: one client, one request at a time → p50 / p95 / p99;
-* throughput: N concurrent clients (httpx async) for a fixed number of requests → predictions/s
+* throughput: N concurrent clients (aiohttp) for a fixed number of requests → predictions/s
   and latency percentiles under load;
 * resident memory (VmRSS and peak VmHWM) of the service process after the load;
 * the service's CPU time per request (user + system), a figure that stays meaningful when
@@ -28,9 +28,6 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,18 +37,13 @@ import httpx
 import numpy as np
 from _common import load_session, post_image
 from PIL import Image
+from stack import ServiceProcess, free_port, wait_http_ok
 
 from spikeglyph.data import load_split
 from spikeglyph.preprocess import preprocess
 from spikeglyph.runtime import ModelRunner
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def digits(data_dir: Path, count: int) -> list[bytes]:
@@ -122,47 +114,40 @@ def in_process_ms(model: Path, pngs: list[bytes], repeats: int) -> dict[str, flo
 
 
 class Service:
+    """One inference replica serving ``model`` as its shipped default, no Redis behind it."""
+
     def __init__(self, model: Path, workdir: Path, max_batch_size: int, threads: int) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         models = workdir / f"models-{max_batch_size}"
-        (models).mkdir(parents=True)
+        models.mkdir(parents=True)
         shutil.copytree(model, models / "mnist")
-        env = {
-            **os.environ,
-            "SPIKEGLYPH_MODELS_DIR": str(models),
-            "SPIKEGLYPH_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # none: the default
-            "SPIKEGLYPH_DEVICE": "cpu",
-            "SPIKEGLYPH_MAX_BATCH_SIZE": str(max_batch_size),
-            "SPIKEGLYPH_INTRA_OP_THREADS": str(threads),
-            "SPIKEGLYPH_LOG_LEVEL": "WARNING",
-        }
         binary = Path(sys.executable).parent / "spikeglyph-inference"
-        self.log = (workdir / f"inference-{max_batch_size}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [str(binary), "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("the service did not become ready")
+        self.proc = ServiceProcess(
+            argv=[str(binary), "--host", "127.0.0.1", "--port", str(self.port)],
+            env={
+                "SPIKEGLYPH_MODELS_DIR": str(models),
+                "SPIKEGLYPH_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # none: the default
+                "SPIKEGLYPH_DEVICE": "cpu",
+                "SPIKEGLYPH_MAX_BATCH_SIZE": str(max_batch_size),
+                "SPIKEGLYPH_INTRA_OP_THREADS": str(threads),
+                "SPIKEGLYPH_LOG_LEVEL": "WARNING",
+            },
+            log_path=workdir / f"inference-{max_batch_size}.log",
+        ).start()
+        try:
+            wait_http_ok(f"{self.url}/readyz", timeout=60)
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError(f"the service did not become ready:\n{self.proc.log()}") from None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc.process is not None
+        return self.proc.process.pid
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        self.proc.stop()
 
 
 COMPACT = {"compact": "true"}
@@ -253,7 +238,7 @@ def main() -> None:
             service = Service(args.model, Path(tmp), max_batch, args.threads)
             try:
                 asyncio.run(sequential(service.url, pngs, 30))  # warm the connection paths
-                pid = service.proc.pid
+                pid = service.pid
                 cpu = cpu_seconds(pid)
                 batch1 = asyncio.run(sequential(service.url, pngs, args.sequential))
                 batch1["server_cpu_ms_per_request"] = round(
@@ -269,7 +254,7 @@ def main() -> None:
                     "batch1_latency_ms": batch1,
                     "under_load": loaded,
                     "mean_batch_size": batch_sizes(service.url),
-                    "memory_kb": memory_kb(service.proc.pid),
+                    "memory_kb": memory_kb(service.pid),
                 }
             finally:
                 service.stop()

@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.support.procs import ServiceProcess, free_port, wait_http_ok  # noqa: E402
 from tests.support.stack import (  # noqa: E402
     API_KEY,
     Replica,
@@ -22,4 +23,14 @@ from tests.support.stack import (  # noqa: E402
     copy_model_as,
 )
 
-__all__ = ["API_KEY", "REPO", "Replica", "Stack", "StackConfig", "copy_model_as"]
+__all__ = [
+    "API_KEY",
+    "REPO",
+    "Replica",
+    "ServiceProcess",
+    "Stack",
+    "StackConfig",
+    "copy_model_as",
+    "free_port",
+    "wait_http_ok",
+]
