@@ -32,6 +32,19 @@ def test_metrics_count_requests_by_route(http: httpx.Client) -> None:
     assert "spikeglyph_gateway_replicas_ready 2.0" in text
 
 
+def test_metric_labels_stay_bounded_whatever_paths_are_requested(http: httpx.Client) -> None:
+    """Unknown paths fall through to the frontend's mount: they must share one route label,
+    or anyone could grow /metrics (and the gateway's memory) without limit."""
+    for n in range(3):
+        http.get(f"/no-such-page-{n}")
+        http.get(f"/api/v1/no-such-route-{n}")
+    http.get("/css/app.css")
+    text = http.get("/metrics").text
+    assert "no-such" not in text
+    assert "/css/app.css" not in text
+    assert 'route="unmatched"' in text or 'route="frontend"' in text
+
+
 def test_openapi_document_is_valid_and_every_route_has_an_example(http: httpx.Client) -> None:
     document = http.get("/openapi.json").json()
     schemathesis.openapi.from_dict(document).validate()  # raises on an invalid document
