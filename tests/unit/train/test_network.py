@@ -137,3 +137,7 @@ def test_exported_graph_has_static_shapes(kind: str, encoder: str) -> None:
     # One reduction over time per telemetry output, not one per layer.
     per_step = len(net.spiking_layer_names()) + len(net.synaptic_layer_names())
     assert ops.count("ReduceSum") <= per_step + 3
+    # Every spike is one exact step node (HardSigmoid), not a comparison and a cast.
+    assert ops.count("HardSigmoid") == net.timesteps * len(net.spiking_layer_names())
+    if encoder == "direct":
+        assert "Greater" not in ops and "Cast" not in ops

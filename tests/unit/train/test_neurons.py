@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import snntorch as snn
 import torch
 
 from spikeglyph.train.neurons import LIFParams, if_readout, lif_sequence
-from spikeglyph.train.surrogate import heaviside, spike_fn
+from spikeglyph.train.surrogate import heaviside, spike_fn, threshold_step
 
 
 def _snntorch_trace(
@@ -83,3 +84,55 @@ def test_if_readout_conserves_charge() -> None:
     # U[T] = Σ I − ϑ·(spikes before the last step)
     charge = current.sum(0)
     assert torch.allclose(trace.membrane[-1] + trace.spikes[:-1].sum(0), charge, atol=1e-5)
+
+
+def _edge_values(threshold: float) -> np.ndarray:
+    """Membranes at and around ϑ, 2ϑ and ϑ/2 (where the exactness argument has its cases),
+    signed zeros, subnormals, huge values and a random spread."""
+    theta = np.float32(threshold)
+    up, down = np.float32(np.inf), np.float32(-np.inf)
+    points = [theta, theta * 2, theta / 2, np.float32(0.0), np.float32(1e-45), np.float32(1e30)]
+    values = [v for p in points for v in (p, np.nextafter(p, up), np.nextafter(p, down))]
+    values += [-v for v in values]
+    spread = np.random.default_rng(0).normal(0.0, 3.0 * float(theta), 10_000)
+    return np.concatenate([np.array(values, np.float32), spread.astype(np.float32)])
+
+
+@pytest.mark.parametrize("threshold", [1.0, 0.5, 0.3, 0.75, 2.5, 1e-3, 100.0])
+def test_exported_step_is_the_exact_comparison(threshold: float) -> None:
+    """The single ONNX node that replaces Greater → Cast gives exactly U > ϑ, never -0."""
+    import io
+
+    import onnx
+    import onnxruntime as ort
+
+    class Step(torch.nn.Module):
+        def forward(self, mem: torch.Tensor) -> torch.Tensor:
+            return threshold_step(mem, threshold)
+
+    buffer = io.BytesIO()
+    torch.onnx.export(
+        Step(),
+        (torch.zeros(4),),
+        buffer,
+        input_names=["mem"],
+        dynamic_axes={"mem": {0: "n"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    assert [n.op_type for n in onnx.load_from_string(buffer.getvalue()).graph.node] == [
+        "HardSigmoid"
+    ]
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    mem = _edge_values(threshold)
+    (got,) = session.run(None, {"mem": mem})
+    expected = (mem > np.float32(threshold)).astype(np.float32)
+    assert np.array_equal(got, expected)
+    assert not np.signbit(got).any()
+    assert torch.equal(threshold_step(torch.from_numpy(mem), threshold), torch.from_numpy(expected))
+
+
+def test_step_with_a_non_positive_threshold_is_a_plain_comparison() -> None:
+    mem = torch.tensor([-1.0, -0.0, 0.0, 0.5])
+    assert threshold_step(mem, 0.0).tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert threshold_step(mem, -0.5).tolist() == [0.0, 1.0, 1.0, 1.0]

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import torch
 
-from spikeglyph.train.surrogate import SpikeFn, heaviside
+from spikeglyph.train.surrogate import SpikeFn, heaviside, threshold_step
 
 
 class LIFParams(NamedTuple):
@@ -72,8 +72,14 @@ def lif_sequence(
                 kick = params.adapt_strength * prev
                 adapt = kick if adapt is None else params.adapt_decay * adapt + kick
                 threshold = params.threshold + adapt
-        # Θ(U − ϑ) is U > ϑ exactly (IEEE subtraction of distinct floats is never zero).
-        out = (mem > threshold).to(mem.dtype) if spike is heaviside else spike(mem - threshold)
+        # Θ(U − ϑ) is U > ϑ exactly (IEEE subtraction of distinct floats is never zero); with a
+        # fixed threshold it is exported as one node instead of a comparison and a cast.
+        if spike is not heaviside:
+            out = spike(mem - threshold)
+        elif isinstance(threshold, torch.Tensor):
+            out = (mem > threshold).to(mem.dtype)
+        else:
+            out = threshold_step(mem, threshold)
         spikes.append(out)
         if record_membrane:
             membranes.append(mem)
