@@ -9,7 +9,10 @@ when present, and spikes / SOPs / energy per inference against the equally sized
 network.
 
     python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000] [--threads 1 2]
-        [--sweep]
+        [--sweep] [--against OTHER_MODEL_DIR]
+
+``--against`` runs another export of the same network (an earlier graph, say) as one more
+engine in the same alternating blocks, so that a graph change is measured side by side.
 """
 
 from __future__ import annotations
@@ -78,12 +81,22 @@ def batch_sweep(model_dir: Path, images: np.ndarray) -> dict[str, dict[int, floa
     return sweep
 
 
-def batch1(model_dir: Path, singles: list[np.ndarray], repeat: int, threads: int) -> dict[str, Any]:
-    """ONNX Runtime against eager torch (and snntorch's step-by-step style) at batch 1, every
-    engine with ``threads`` intra-op threads, side by side."""
+def batch1(
+    model_dir: Path,
+    singles: list[np.ndarray],
+    repeat: int,
+    threads: int,
+    against: Path | None = None,
+) -> dict[str, Any]:
+    """ONNX Runtime against eager torch (and snntorch's step-by-step style, and the ONNX graph of
+    ``against`` when given) at batch 1, every engine with ``threads`` intra-op threads, side by
+    side."""
     runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads)
     torch.set_num_threads(threads)
     engines: dict[str, Any] = {"onnxruntime": runner.run}
+    if against is not None:
+        other = ModelRunner(against, device="cpu", intra_op_threads=threads)
+        engines["onnxruntime_against"] = other.run
     if runner.manifest.family == "surrogate":
         net, _ = load_model(model_dir)
         net.eval()
@@ -113,7 +126,9 @@ def batch1(model_dir: Path, singles: list[np.ndarray], repeat: int, threads: int
     return row
 
 
-def bench_model(model_dir: Path, repeat: int, threads: list[int], sweep: bool) -> dict[str, Any]:
+def bench_model(
+    model_dir: Path, repeat: int, threads: list[int], sweep: bool, against: Path | None = None
+) -> dict[str, Any]:
     runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads[0])
     manifest = runner.manifest
     test_x, test_y = load_split(data_dir(), manifest.dataset, "test")
@@ -125,7 +140,7 @@ def bench_model(model_dir: Path, repeat: int, threads: list[int], sweep: bool) -
         "timesteps": manifest.timesteps,
         "architecture": manifest.architecture.get("kind"),
         "test_accuracy_onnx": _accuracy(runner, test_x, test_y),
-        "batch1": {f"threads_{n}": batch1(model_dir, singles, repeat, n) for n in threads},
+        "batch1": {f"threads_{n}": batch1(model_dir, singles, repeat, n, against) for n in threads},
     }
     torch.set_num_threads(threads[0])
     if manifest.family == "surrogate":
@@ -183,10 +198,23 @@ def main() -> None:
     parser.add_argument(
         "--sweep", action="store_true", help="also ms per image by batch size, 1 and 2 threads"
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another export of the same network, measured side by side with the first model",
+    )
     args = parser.parse_args()
+    if args.against is not None and len(args.models) != 1:
+        parser.error("--against compares with one model directory")
     emit(
         "model",
-        {"models": [bench_model(m, args.repeat, args.threads, args.sweep) for m in args.models]},
+        {
+            "models": [
+                bench_model(m, args.repeat, args.threads, args.sweep, args.against)
+                for m in args.models
+            ],
+            "against": None if args.against is None else str(args.against),
+        },
     )
 
 
