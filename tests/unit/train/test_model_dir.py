@@ -15,7 +15,7 @@ from spikeglyph.runtime import ModelRunner
 from spikeglyph.train.export import parity
 from spikeglyph.train.modelio import load_model, save_model
 from spikeglyph.train.network import SpikingNet
-from spikeglyph.train.spec import ArchSpec, EncoderSpec
+from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec
 
 
 def _excited(arch: ArchSpec, encoder: str = "direct") -> SpikingNet:
@@ -34,6 +34,11 @@ def _excited(arch: ArchSpec, encoder: str = "direct") -> SpikingNet:
         (ArchSpec(channels=(4, 8)), "direct"),
         (ArchSpec(kind="fc", channels=(), hidden=(32,)), "rate"),
         (ArchSpec(channels=(4,), hidden=(16,)), "latency"),
+        # Other neurons: the exported step for another threshold, reset to zero, and the
+        # adaptive threshold (a tensor, so a plain comparison in the graph).
+        (ArchSpec(channels=(4,), hidden=(16,), neuron=NeuronSpec(threshold=0.3)), "direct"),
+        (ArchSpec(channels=(4,), hidden=(16,), neuron=NeuronSpec(reset="zero")), "direct"),
+        (ArchSpec(channels=(4,), hidden=(16,), neuron=NeuronSpec(adaptive=True)), "rate"),
     ],
 )
 def test_onnx_matches_torch_spike_for_spike(tmp_path: Path, arch: ArchSpec, encoder: str) -> None:
