@@ -31,6 +31,7 @@ from spikeglyph import energy
 from spikeglyph.data import load_split
 from spikeglyph.runtime import ModelRunner
 from spikeglyph.train.modelio import load_model
+from spikeglyph.train.network import SpikingNet
 
 
 def side_by_side(
@@ -83,23 +84,22 @@ def batch_sweep(model_dir: Path, images: np.ndarray) -> dict[str, dict[int, floa
 
 def batch1(
     model_dir: Path,
+    net: SpikingNet | None,
     singles: list[np.ndarray],
     repeat: int,
     threads: int,
     against: Path | None = None,
 ) -> dict[str, Any]:
-    """ONNX Runtime against eager torch (and snntorch's step-by-step style, and the ONNX graph of
-    ``against`` when given) at batch 1, every engine with ``threads`` intra-op threads, side by
-    side."""
+    """ONNX Runtime against eager torch ``net`` (and snntorch's step-by-step style, and the ONNX
+    graph of ``against`` when given) at batch 1, every engine with ``threads`` intra-op threads,
+    side by side."""
     runner = ModelRunner(model_dir, device="cpu", intra_op_threads=threads)
     torch.set_num_threads(threads)
     engines: dict[str, Any] = {"onnxruntime": runner.run}
     if against is not None:
         other = ModelRunner(against, device="cpu", intra_op_threads=threads)
         engines["onnxruntime_against"] = other.run
-    if runner.manifest.family == "surrogate":
-        net, _ = load_model(model_dir)
-        net.eval()
+    if net is not None:
 
         @torch.inference_mode()
         def eager(x: np.ndarray) -> Any:
@@ -133,6 +133,7 @@ def bench_model(
     manifest = runner.manifest
     test_x, test_y = load_split(data_dir(), manifest.dataset, "test")
     singles = [test_x[i : i + 1].astype(np.float32)[:, None] / 255.0 for i in range(256)]
+    net = load_model(model_dir)[0].eval() if manifest.family == "surrogate" else None
     result: dict[str, Any] = {
         "model": str(model_dir),
         "version": manifest.version,
@@ -140,12 +141,12 @@ def bench_model(
         "timesteps": manifest.timesteps,
         "architecture": manifest.architecture.get("kind"),
         "test_accuracy_onnx": _accuracy(runner, test_x, test_y),
-        "batch1": {f"threads_{n}": batch1(model_dir, singles, repeat, n, against) for n in threads},
+        "batch1": {
+            f"threads_{n}": batch1(model_dir, net, singles, repeat, n, against) for n in threads
+        },
     }
     torch.set_num_threads(threads[0])
-    if manifest.family == "surrogate":
-        net, _ = load_model(model_dir)
-        net.eval()
+    if net is not None:
         batch = np.concatenate(singles[:32])
         with torch.inference_mode():
             net(torch.from_numpy(batch), telemetry=True)
