@@ -74,12 +74,7 @@ def lif_sequence(
                 threshold = params.threshold + adapt
         # Θ(U − ϑ) is U > ϑ exactly (IEEE subtraction of distinct floats is never zero); with a
         # fixed threshold it is exported as one node instead of a comparison and a cast.
-        if spike is not heaviside:
-            out = spike(mem - threshold)
-        elif isinstance(threshold, torch.Tensor):
-            out = (mem > threshold).to(mem.dtype)
-        else:
-            out = threshold_step(mem, threshold)
+        out = threshold_step(mem, threshold) if spike is heaviside else spike(mem - threshold)
         spikes.append(out)
         if record_membrane:
             membranes.append(mem)

@@ -55,9 +55,10 @@ def step_coefficients(threshold: float) -> tuple[float, float]:
     return alpha, -alpha * theta
 
 
-def threshold_step(mem: torch.Tensor, threshold: float) -> torch.Tensor:
-    """Θ(U − ϑ) (1 where ``mem > threshold``), exported to ONNX as a single exact node."""
-    if threshold > 0 and math.isfinite(threshold):
+def threshold_step(mem: torch.Tensor, threshold: torch.Tensor | float) -> torch.Tensor:
+    """Θ(U − ϑ) (1 where ``mem > threshold``). A fixed positive ϑ is exported to ONNX as a
+    single exact node; a per-neuron ϑ (a tensor, as adaptive thresholds are) as a comparison."""
+    if not isinstance(threshold, torch.Tensor) and threshold > 0 and math.isfinite(threshold):
         out: torch.Tensor = _ThresholdStep.apply(mem, threshold)
         return out
     return (mem > threshold).to(mem.dtype)
