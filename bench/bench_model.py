@@ -106,11 +106,13 @@ def batch1(
             return net(torch.from_numpy(x), telemetry=True)
 
         engines["torch_eager"] = eager
-        arch = runner.manifest.architecture
-        if arch.get("channels") == [32, 64] and arch.get("hidden") == [256]:
+        arch = net.arch
+        if arch.kind == "conv" and arch.kernel == 3 and not arch.neuron.adaptive:
             # The same layers the way snntorch's tutorials run them: step by step, Leaky
             # neurons, logits only (no telemetry at all, so the comparison favours it).
-            plain = PlainSnntorch(runner.manifest.timesteps).eval()
+            plain = PlainSnntorch(
+                runner.manifest.timesteps, arch.channels, arch.hidden, arch.pool
+            ).eval()
 
             @torch.inference_mode()
             def snntorch_eager(x: np.ndarray) -> Any:

@@ -1,11 +1,12 @@
 """Training throughput: SpikeGlyph's layer-by-layer SNN against plain snntorch, one run.
 
-Both train the *same* network (conv 32-64 + BN + LIF + maxpool, fc 256, readout; T steps,
+Both train the *same* network (by default conv 32-64 + BN + LIF + maxpool, fc 256, readout; T steps,
 learnable decay, ATan surrogate, AdamW) on the same MNIST batches. Plain snntorch is written
 the way its tutorials teach: a loop over time steps, every layer called once per step with
 ``snn.Leaky`` (so the static input's first convolution is recomputed at every step).
 
     python bench/bench_train_speed.py [--timesteps 4] [--batches 30] [--batch-size 128]
+        [--channels 32,64] [--hidden 256] [--pool spikes|current]
 """
 
 from __future__ import annotations
@@ -28,28 +29,57 @@ from spikeglyph.train.spec import ArchSpec, EncoderSpec
 
 
 class PlainSnntorch(nn.Module):
-    """The same network, step by step with snntorch's Leaky neurons."""
+    """The same network, step by step with snntorch's Leaky neurons.
 
-    def __init__(self, timesteps: int, hidden: int = 256) -> None:
+    conv blocks are conv → BN → Leaky → maxpool, or conv → BN → maxpool → Leaky with
+    ``pool="current"``; then the hidden fully-connected Leaky layers and the readout.
+    """
+
+    def __init__(
+        self,
+        timesteps: int,
+        channels: tuple[int, ...] = (32, 64),
+        hidden: tuple[int, ...] = (256,),
+        pool: str = "spikes",
+    ) -> None:
         super().__init__()
         grad = surrogate.atan(alpha=2.0)
-        self.t = timesteps
-        self.conv1, self.bn1 = nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32)
-        self.conv2, self.bn2 = nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64)
-        self.fc1, self.readout = nn.Linear(64 * 7 * 7, hidden), nn.Linear(hidden, 10)
-        self.lif1 = snn.Leaky(beta=0.5, learn_beta=True, spike_grad=grad)
-        self.lif2 = snn.Leaky(beta=0.5, learn_beta=True, spike_grad=grad)
-        self.lif3 = snn.Leaky(beta=0.5, learn_beta=True, spike_grad=grad)
+        self.t, self.pool_current = timesteps, pool == "current"
+        self.convs, self.norms, self.fcs = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
+        in_ch, size = 1, 28
+        for ch in channels:
+            self.convs.append(nn.Conv2d(in_ch, ch, 3, padding=1, bias=False))
+            self.norms.append(nn.BatchNorm2d(ch))
+            in_ch, size = ch, size // 2
+        flat = in_ch * size * size
+        for width in hidden:
+            self.fcs.append(nn.Linear(flat, width))
+            flat = width
+        self.readout = nn.Linear(flat, 10)
+        self.lifs = nn.ModuleList(
+            snn.Leaky(beta=0.5, learn_beta=True, spike_grad=grad)
+            for _ in range(len(channels) + len(hidden))
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = (x - MNIST_MEAN) / MNIST_STD
-        m1, m2, m3 = self.lif1.init_leaky(), self.lif2.init_leaky(), self.lif3.init_leaky()
+        mems = [lif.init_leaky() for lif in self.lifs]
         total = 0.0
         for _ in range(self.t):
-            s1, m1 = self.lif1(self.bn1(self.conv1(x)), m1)
-            s2, m2 = self.lif2(self.bn2(self.conv2(F.max_pool2d(s1, 2))), m2)
-            s3, m3 = self.lif3(self.fc1(F.max_pool2d(s2, 2).flatten(1)), m3)
-            total = total + self.readout(s3)
+            h, k = x, 0
+            for conv, norm in zip(self.convs, self.norms, strict=True):
+                cur = norm(conv(h))
+                if self.pool_current:
+                    h, mems[k] = self.lifs[k](F.max_pool2d(cur, 2), mems[k])
+                else:
+                    spikes, mems[k] = self.lifs[k](cur, mems[k])
+                    h = F.max_pool2d(spikes, 2)
+                k += 1
+            h = h.flatten(1)
+            for fc in self.fcs:
+                h, mems[k] = self.lifs[k](fc(h), mems[k])
+                k += 1
+            total = total + self.readout(h)
         return total / self.t
 
 
@@ -78,6 +108,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per engine")
+    parser.add_argument("--channels", default="32,64", help="conv channels per block")
+    parser.add_argument("--hidden", default="256", help="hidden fully-connected widths")
+    parser.add_argument("--pool", choices=("spikes", "current"), default="spikes")
     args = parser.parse_args()
     torch.manual_seed(0)
     images, labels = load_split(data_dir(), "mnist", "train")
@@ -85,8 +118,11 @@ def main() -> None:
     x_all, y_all = to_tensor(images[:n]), torch.from_numpy(labels[:n].astype(np.int64))
     xs = list(x_all.split(args.batch_size))
     ys = list(y_all.split(args.batch_size))
-    ours = SpikingNet(ArchSpec(channels=(32, 64), hidden=(256,)), EncoderSpec(), args.timesteps)
-    plain = PlainSnntorch(args.timesteps)
+    channels = tuple(int(c) for c in args.channels.split(","))
+    hidden = tuple(int(h) for h in args.hidden.split(",") if h)
+    arch = ArchSpec(channels=channels, hidden=hidden, pool=args.pool)
+    ours = SpikingNet(arch, EncoderSpec(), args.timesteps)
+    plain = PlainSnntorch(args.timesteps, channels, hidden, args.pool)
     rates: dict[str, list[float]] = {"spikeglyph": [], "snntorch": []}
     for _ in range(args.rounds):  # alternate, so background load hits both alike
         rates["spikeglyph"].append(measure(ours, xs, ys))
@@ -95,7 +131,10 @@ def main() -> None:
     emit(
         "train_speed",
         {
-            "network": "conv32-conv64-fc256-readout, BN, LIF (learnable decay), ATan",
+            "network": "-".join(
+                [*(f"conv{c}" for c in channels), *(f"fc{h}" for h in hidden), "readout"]
+            )
+            + f", BN, LIF (learnable decay), ATan, max-pool of {args.pool}",
             "timesteps": args.timesteps,
             "batch_size": args.batch_size,
             "samples": n,

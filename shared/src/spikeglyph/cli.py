@@ -55,6 +55,11 @@ class StdpRuleName(StrEnum):
     triplet = "triplet"
 
 
+class Pool(StrEnum):
+    spikes = "spikes"
+    current = "current"
+
+
 class Encoder(StrEnum):
     direct = "direct"
     rate = "rate"
@@ -130,6 +135,10 @@ def train(
     arch: Annotated[Arch, typer.Option(help="conv (default) or fc.")] = Arch.conv,
     channels: Annotated[str, typer.Option(help="Conv channels per block.")] = "32,64",
     hidden: Annotated[str, typer.Option(help="Hidden fully-connected widths (fc: required).")] = "",
+    pool: Annotated[
+        Pool,
+        typer.Option(help="conv: max-pool each block's spikes, or its input current (cheaper)."),
+    ] = Pool.spikes,
     encoder: Annotated[Encoder, typer.Option(help="Input encoding.")] = Encoder.direct,
     surrogate: Annotated[
         str, typer.Option(help="atan, fast_sigmoid, sigmoid, triangular, straight_through.")
@@ -201,6 +210,7 @@ def train(
             channels=_widths(channels, "--channels") if arch == Arch.conv else (),
             hidden=_widths(hidden, "--hidden") or ((512,) if arch == Arch.fc else ()),
             neuron=neuron,
+            pool=pool.value,
         )
         config = TrainConfig(
             dataset=dataset.value,

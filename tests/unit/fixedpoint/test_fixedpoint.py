@@ -38,7 +38,7 @@ def test_adaptive_threshold_counts_in_integers_too() -> None:
     assert spikes.flatten().tolist()[:2] == [1.0, 0.0]
 
 
-def conv_net(encoder: str) -> SpikingNet:
+def conv_net(encoder: str, pool: str = "spikes") -> SpikingNet:
     torch.manual_seed(0)
     arch = ArchSpec(
         kind="conv",
@@ -46,6 +46,7 @@ def conv_net(encoder: str) -> SpikingNet:
         hidden=(16,),
         neuron=NeuronSpec(adaptive=True, tau_init=3.0),
         hidden_sample=8,
+        pool=pool,  # type: ignore[arg-type]
     )
     net = SpikingNet(arch, EncoderSpec(kind=encoder), timesteps=4)  # type: ignore[arg-type]
     for norm in net.norms:
@@ -55,11 +56,13 @@ def conv_net(encoder: str) -> SpikingNet:
     return net.eval()
 
 
-@pytest.mark.parametrize("encoder", ["direct", "rate"])
+@pytest.mark.parametrize(
+    ("encoder", "pool"), [("direct", "spikes"), ("rate", "spikes"), ("direct", "current")]
+)
 def test_weights_are_8_bit_and_membranes_integer_and_onnx_agrees_exactly(
-    encoder: str, tmp_path: Path
+    encoder: str, pool: str, tmp_path: Path
 ) -> None:
-    fixed = build_fixed_point(conv_net(encoder))
+    fixed = build_fixed_point(conv_net(encoder, pool))
     for name, tensor in fixed.state_dict().items():
         if name.startswith("w_"):
             assert tensor.dtype == torch.int8 and tensor.abs().max() <= 127

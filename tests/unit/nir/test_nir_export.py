@@ -86,3 +86,9 @@ def test_conv_model_exports_pooling_as_sum_pool_and_threshold(tmp_path: Path) ->
 def test_adaptive_threshold_models_are_refused() -> None:
     with pytest.raises(InvalidModel, match="adaptive"):
         to_nir(conv_net(adaptive=True))
+
+
+def test_models_that_pool_currents_are_refused() -> None:
+    net = SpikingNet(ArchSpec(channels=(3,), hidden=(4,), pool="current"), EncoderSpec(), 2)
+    with pytest.raises(InvalidModel, match="max-pools input currents"):
+        to_nir(net)

@@ -39,6 +39,9 @@ def _excited(arch: ArchSpec, encoder: str = "direct") -> SpikingNet:
         (ArchSpec(channels=(4,), hidden=(16,), neuron=NeuronSpec(threshold=0.3)), "direct"),
         (ArchSpec(channels=(4,), hidden=(16,), neuron=NeuronSpec(reset="zero")), "direct"),
         (ArchSpec(channels=(4,), hidden=(16,), neuron=NeuronSpec(adaptive=True)), "rate"),
+        # Blocks that max-pool the input current before their neurons.
+        (ArchSpec(channels=(4, 8), hidden=(16,), pool="current"), "direct"),
+        (ArchSpec(channels=(4, 8), pool="current"), "rate"),
     ],
 )
 def test_onnx_matches_torch_spike_for_spike(tmp_path: Path, arch: ArchSpec, encoder: str) -> None:

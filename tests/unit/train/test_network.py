@@ -88,6 +88,35 @@ def test_op_counts() -> None:
     assert net.neuron_counts() == {"conv1": 4 * 784, "conv2": 8 * 196, "fc1": 16, "output": 10}
 
 
+def test_pooling_the_current_quarters_the_conv_neurons() -> None:
+    """conv → BN → maxpool → LIF: the neurons sit on the pooled maps, the synapses stay."""
+    torch.manual_seed(0)
+    net = SpikingNet(
+        ArchSpec(channels=(4, 8), hidden=(16,), pool="current"), EncoderSpec(), 3
+    ).eval()
+    assert net.neuron_counts() == {"conv1": 4 * 196, "conv2": 8 * 49, "fc1": 16, "output": 10}
+    assert net.op_counts() == _net("conv").op_counts()
+    x = torch.rand(2, 1, 28, 28)
+    taps: list[torch.Tensor] = []
+    out = net(x, telemetry=True, taps=taps)
+    assert [tuple(t.shape) for t in taps] == [(3, 2, 4, 14, 14), (3, 2, 8, 7, 7), (3, 2, 16)]
+    # conv1's neurons integrate the max over each 2×2 window of the normalised current
+    with torch.no_grad():
+        current = net.norms[0](net.convs[0]((x - 0.1307) / 0.3081))
+        pooled = torch.nn.functional.max_pool2d(current, 2)
+    assert torch.equal(taps[0][0], (pooled > 1.0).float())
+    # conv2's synaptic operations: conv1's spikes, each reaching its 3×3 × 8 targets
+    fanout = conv_fanout(14, 3, 8)[0, 0]
+    assert out.layer_sops is not None
+    assert torch.allclose(out.layer_sops[:, 0], (taps[0] * fanout).sum((0, 2, 3, 4)))
+
+
+def test_specs_written_before_pooling_choices_pool_spikes() -> None:
+    data = ArchSpec(channels=(3, 5)).to_dict()
+    del data["pool"]
+    assert ArchSpec.from_dict(data).pool == "spikes"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -95,6 +124,7 @@ def test_op_counts() -> None:
         ({"kind": "conv", "channels": ()}, "at least one conv"),
         ({"kind": "fc", "channels": (), "hidden": ()}, "at least one hidden"),
         ({"channels": (4, 0)}, "positive"),
+        ({"pool": "mean"}, "unknown pool"),
     ],
 )
 def test_bad_specs_are_refused(kwargs: dict[str, object], message: str) -> None:
@@ -104,7 +134,10 @@ def test_bad_specs_are_refused(kwargs: dict[str, object], message: str) -> None:
 
 def test_spec_round_trips_through_json() -> None:
     spec = ArchSpec(
-        channels=(3, 5), hidden=(7,), neuron=NeuronSpec(adaptive=True, surrogate="sigmoid")
+        channels=(3, 5),
+        hidden=(7,),
+        neuron=NeuronSpec(adaptive=True, surrogate="sigmoid"),
+        pool="current",
     )
     assert ArchSpec.from_dict(spec.to_dict()) == spec
 

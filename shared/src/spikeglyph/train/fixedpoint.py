@@ -152,6 +152,7 @@ class FixedPointNet(nn.Module):
         self.input_levels = 2**input_bits - 1 if net.encoder.kind == "direct" else 1
         self.input_bits = input_bits
         self.kernel = net.arch.kernel
+        self.pool_current = net.arch.pool == "current"
         self.pad_value = round(MNIST_MEAN * self.input_levels)
         self.n_convs, self.n_fcs = len(net.convs), len(net.fcs)
         self.scales: list[LayerScale] = []
@@ -199,6 +200,10 @@ class FixedPointNet(nn.Module):
     def _weights(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
         return getattr(self, f"w_{name}").float(), getattr(self, f"b_{name}").float()
 
+    def _pool_current(self, current: torch.Tensor) -> torch.Tensor:
+        """Max-pool integer currents (exact) when the blocks pool before their neurons."""
+        return F.max_pool2d(current, 2) if self.pool_current else current
+
     def _encode(self, images: torch.Tensor) -> tuple[torch.Tensor, bool]:
         kind = self.encoder.kind
         if kind == "direct":
@@ -222,22 +227,24 @@ class FixedPointNet(nn.Module):
                 # the normalisation is folded into the weights, so the border must be padded
                 # with the (quantised) mean pixel, not 0, to stay the same convolution
                 padded = F.pad(x, (pad, pad, pad, pad), value=float(self.pad_value))
-                spikes, _ = fixed_lif_sequence(
-                    F.conv2d(padded, weight, bias), self.lifs[index], steps
-                )
+                cur = self._pool_current(F.conv2d(padded, weight, bias))
+                spikes, _ = fixed_lif_sequence(cur, self.lifs[index], steps)
                 static = False
             else:
                 fanout = getattr(self, f"fanout{i}")[0].expand(x.shape[2], -1, -1).reshape(-1)
                 sops.append(per_step_total(x, steps, fanout.numel(), fanout))
                 fanouts.append(1.0)
-                cur = F.conv2d(x.flatten(0, 1), weight, bias, padding=pad)
+                cur = self._pool_current(F.conv2d(x.flatten(0, 1), weight, bias, padding=pad))
                 spikes, _ = fixed_lif_sequence(
                     cur.view(steps, batch, *cur.shape[1:]), self.lifs[index]
                 )
             spikes = spikes.float()
             layer_spikes.append(spikes)
-            pooled = F.max_pool2d(spikes.flatten(0, 1), 2)
-            x = pooled.view(steps, batch, *pooled.shape[1:])
+            if self.pool_current:
+                x = spikes
+            else:
+                pooled = F.max_pool2d(spikes.flatten(0, 1), 2)
+                x = pooled.view(steps, batch, *pooled.shape[1:])
             index += 1
         x = x.flatten(1) if static else x.flatten(2)
         for i in range(self.n_fcs):

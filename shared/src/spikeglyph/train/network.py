@@ -92,7 +92,8 @@ def per_step_total(
 
 
 class SpikingNet(nn.Module):
-    """conv: [conv → BN → PLIF → maxpool]×n → [linear → PLIF]×m → linear → IF readout.
+    """conv: [conv → BN → PLIF → maxpool]×n (or [conv → BN → maxpool → PLIF]×n with
+    ``arch.pool == "current"``) → [linear → PLIF]×m → linear → IF readout.
 
     fc: [linear → PLIF]×m → linear → IF readout. The logits are the readout's mean input
     current per step; the readout neurons also spike, which is what the raster shows.
@@ -162,11 +163,16 @@ class SpikingNet(nn.Module):
     def neuron_counts(self) -> dict[str, int]:
         counts = {}
         for i, conv in enumerate(self.convs):
-            counts[f"conv{i + 1}"] = conv.out_channels * self._conv_sizes[i] ** 2
+            counts[f"conv{i + 1}"] = conv.out_channels * self._lif_size(i) ** 2
         for i, fc in enumerate(self.fcs):
             counts[f"fc{i + 1}"] = fc.out_features
         counts["output"] = self.arch.classes
         return counts
+
+    def _lif_size(self, index: int) -> int:
+        """Side of conv block ``index``'s neuron maps: its input's, or half with current pooling."""
+        size = self._conv_sizes[index]
+        return size // 2 if self.arch.pool == "current" else size
 
     def hidden_layer_name(self) -> str:
         return self.spiking_layer_names()[-2]
@@ -219,12 +225,15 @@ class SpikingNet(nn.Module):
         spikes_per_layer: list[torch.Tensor] = []  # [T, B, ...] per spiking layer
         sops: list[torch.Tensor] = []  # [T, B, 1] per synaptic layer fed by spikes
         fanouts: list[float] = []  # what multiplies each of those into SOPs
+        pool_current = self.arch.pool == "current"
         for i, (conv, norm, lif) in enumerate(
             zip(self.convs, self.norms, self.conv_lifs, strict=True)
         ):
             size, (in_channels, channels) = self._conv_sizes[i], self._conv_channels[i]
+            side = self._lif_size(i)
             if static:
-                trace = lif(norm(conv(x)), spike, steps=t_steps)
+                cur = norm(conv(x))
+                trace = lif(F.max_pool2d(cur, 2) if pool_current else cur, spike, steps=t_steps)
                 static = False
             else:
                 if telemetry:
@@ -233,11 +242,15 @@ class SpikingNet(nn.Module):
                     sops.append(per_step_total(x, t_steps, units, fanout.reshape(-1)))
                     fanouts.append(1.0)
                 cur = norm(conv(x if i else x.reshape(-1, in_channels, size, size)))
-                trace = lif(cur.reshape(t_steps, -1, channels, size, size), spike)
+                if pool_current:
+                    cur = F.max_pool2d(cur, 2)
+                trace = lif(cur.reshape(t_steps, -1, channels, side, side), spike)
             spikes_per_layer.append(trace.spikes)
-            # Pooled spikes stay [T·B, C, H, W] from one convolution to the next, so ONNX
-            # Runtime keeps them in its blocked layout instead of converting back and forth.
-            x = F.max_pool2d(trace.spikes.reshape(-1, channels, size, size), 2)
+            # Spikes stay [T·B, C, H, W] from one convolution to the next, so ONNX Runtime
+            # keeps them in its blocked layout instead of converting back and forth.
+            x = trace.spikes.reshape(-1, channels, side, side)
+            if not pool_current:
+                x = F.max_pool2d(x, 2)
         x = x.reshape(-1, 28 * 28) if static else x.reshape(t_steps, -1, self._flat)
         for fc, lif in zip(self.fcs, self.fc_lifs, strict=True):
             if static:

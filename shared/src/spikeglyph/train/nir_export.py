@@ -22,7 +22,9 @@ Choices, each recorded in the graph metadata:
 * **Readout**: SpikeGlyph's logits are the mean input current of the readout (the ``readout``
   Affine node); the integrate-and-fire output neurons (IF, reset by subtraction) are the spikes
   the services show.
-* Adaptive-threshold (ALIF) models are refused: NIR has no such neuron.
+* Adaptive-threshold (ALIF) models are refused: NIR has no such neuron. So are conv models
+  that max-pool input currents (``pool="current"``): unlike spikes, currents are not binary,
+  so no sum-pool and threshold can express their maximum (train with ``--pool spikes``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ def to_nir(net: SpikingNet, *, dt: float = DT, version: str | None = None) -> ni
     spec = net.arch.neuron
     if spec.adaptive:
         raise InvalidModel("NIR has no adaptive-threshold neuron; this model uses ALIF")
+    if net.arch.kind == "conv" and net.arch.pool == "current":
+        raise InvalidModel(
+            "NIR has no max-pooling, and this model max-pools input currents "
+            "(pool=current); only models that pool spikes (--pool spikes) export to NIR"
+        )
     nodes: dict[str, nir.NIRNode] = {}
     chain: list[str] = []
 

@@ -56,8 +56,11 @@ class EncoderSpec:
 class ArchSpec:
     """A convolutional (``conv``) or fully-connected (``fc``) spiking network.
 
-    conv: for each entry of ``channels`` a block conv(k×k, same padding) → BN → LIF → maxpool 2;
-    then the ``hidden`` fully-connected LIF layers; then the readout to ``classes``.
+    conv: for each entry of ``channels`` a block conv(k×k, same padding) → BN → LIF → maxpool 2
+    (``pool="spikes"``) or conv → BN → maxpool 2 → LIF (``pool="current"``: the neurons see
+    the pooled input current, so each block has a quarter of the neurons and the first block's
+    neurons run on 14×14 maps); then the ``hidden`` fully-connected LIF layers; then the readout
+    to ``classes``. A spec without ``pool`` (models written before it existed) pools spikes.
     fc: the ``hidden`` fully-connected LIF layers on the flattened 28×28 input, then the readout.
     """
 
@@ -70,6 +73,7 @@ class ArchSpec:
     classes: int = 10
     neuron: NeuronSpec = field(default_factory=NeuronSpec)
     hidden_sample: int = 32
+    pool: Literal["spikes", "current"] = "spikes"
 
     def __post_init__(self) -> None:
         if self.kind not in ("conv", "fc"):
@@ -80,6 +84,8 @@ class ArchSpec:
             raise ValueError("an fc network needs at least one hidden layer")
         if any(w < 1 for w in (*self.channels, *self.hidden)):
             raise ValueError("layer widths must be positive")
+        if self.pool not in ("spikes", "current"):
+            raise ValueError(f"unknown pool {self.pool!r}; choose spikes or current")
         if self.kind == "conv" and len(self.channels) > 3:
             raise ValueError("at most 3 conv blocks fit a 28×28 input")
 
