@@ -12,7 +12,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import typer
@@ -133,12 +133,18 @@ def train(
     ] = None,
     device: Annotated[Device, typer.Option(help="auto picks CUDA when available.")] = Device.auto,
     arch: Annotated[Arch, typer.Option(help="conv (default) or fc.")] = Arch.conv,
-    channels: Annotated[str, typer.Option(help="Conv channels per block.")] = "32,64",
-    hidden: Annotated[str, typer.Option(help="Hidden fully-connected widths (fc: required).")] = "",
+    channels: Annotated[str, typer.Option(help="Conv channels per block.")] = "16,32",
+    hidden: Annotated[
+        str | None,
+        typer.Option(
+            help='Hidden fully-connected widths (default 256 for conv, 512 for fc; "" for none).',
+            show_default=False,
+        ),
+    ] = None,
     pool: Annotated[
         Pool,
-        typer.Option(help="conv: max-pool each block's spikes, or its input current (cheaper)."),
-    ] = Pool.spikes,
+        typer.Option(help="conv: max-pool each block's input current (cheaper) or its spikes."),
+    ] = Pool.current,
     encoder: Annotated[Encoder, typer.Option(help="Input encoding.")] = Encoder.direct,
     surrogate: Annotated[
         str, typer.Option(help="atan, fast_sigmoid, sigmoid, triangular, straight_through.")
@@ -200,15 +206,16 @@ def train(
         raise typer.BadParameter("--timesteps is at most 64 for surrogate-gradient models")
     from spikeglyph.train.augment import AugmentSpec, default_augment
     from spikeglyph.train.config import TrainConfig
-    from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec
+    from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec, default_arch
 
     settings = CoreSettings()
     try:
         neuron = NeuronSpec(tau_init=tau, surrogate=surrogate, adaptive=adaptive)
+        kind: Literal["conv", "fc"] = "conv" if arch == Arch.conv else "fc"
         arch_spec = ArchSpec(
-            kind="conv" if arch == Arch.conv else "fc",
+            kind=kind,
             channels=_widths(channels, "--channels") if arch == Arch.conv else (),
-            hidden=_widths(hidden, "--hidden") or ((512,) if arch == Arch.fc else ()),
+            hidden=default_arch(kind).hidden if hidden is None else _widths(hidden, "--hidden"),
             neuron=neuron,
             pool=pool.value,
         )

@@ -89,22 +89,26 @@ def test_export_int8_adds_the_quantised_copy(trained: Path, data_dir: Path) -> N
     assert "accuracy_delta_points" in manifest["variants"]["int8"]
 
 
-def test_conv_blocks_that_pool_currents_train_and_refuse_nir(
+def test_conv_blocks_pool_currents_by_default_and_such_models_refuse_nir(
     tmp_path: Path, data_dir: Path
 ) -> None:
     out = tmp_path / "pooled"
     result = runner.invoke(
         app,
         [
-            "train", "--out", str(out), "--channels", "2,4", "--hidden", "8", "--pool", "current",
-            "--epochs", "1", "--timesteps", "2", "--max-samples", "200", "--device", "cpu",
-            "--data-dir", str(data_dir),
+            "train", "--out", str(out), "--channels", "2,4", "--epochs", "1", "--timesteps", "2",
+            "--max-samples", "200", "--device", "cpu", "--data-dir", str(data_dir),
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["architecture"]["pool"] == "current"
-    assert manifest["neurons"] == {"conv1": 2 * 14 * 14, "conv2": 4 * 7 * 7, "fc1": 8, "output": 10}
+    assert manifest["neurons"] == {
+        "conv1": 2 * 14 * 14,
+        "conv2": 4 * 7 * 7,
+        "fc1": 256,
+        "output": 10,
+    }
     refused = runner.invoke(app, ["export", "--model", str(out), "--nir", str(tmp_path / "m.nir")])
     assert refused.exit_code != 0 and "max-pools input currents" in refused.output
     assert not (tmp_path / "m.nir").exists()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 import torch
 
 from spikeglyph.train.encoders import latency_encode
 from spikeglyph.train.network import SpikingNet, conv_fanout
-from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec
+from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec, default_arch
 
 
 def _net(kind: str = "conv", encoder: str = "direct", t: int = 3) -> SpikingNet:
@@ -109,6 +112,13 @@ def test_pooling_the_current_quarters_the_conv_neurons() -> None:
     fanout = conv_fanout(14, 3, 8)[0, 0]
     assert out.layer_sops is not None
     assert torch.allclose(out.layer_sops[:, 0], (taps[0] * fanout).sum((0, 2, 3, 4)))
+
+
+def test_the_default_conv_architecture_is_the_shipped_models() -> None:
+    models = Path(__file__).resolve().parents[3] / "models"
+    for name in ("mnist", "fashion-mnist"):
+        manifest = json.loads((models / name / "manifest.json").read_text())
+        assert ArchSpec.from_dict(manifest["architecture"]) == default_arch("conv")
 
 
 def test_specs_written_before_pooling_choices_pool_spikes() -> None:

@@ -108,7 +108,7 @@ class ArchSpec:
 
 
 def default_arch(kind: str = "conv") -> ArchSpec:
-    """The shipped default architectures."""
+    """The default architectures (conv: that of the shipped models in ``models/``)."""
     if kind == "fc":
         return ArchSpec(kind="fc", channels=(), hidden=(512,))
-    return ArchSpec(kind="conv", channels=(32, 64), hidden=())
+    return ArchSpec(kind="conv", channels=(16, 32), hidden=(256,), pool="current")
