@@ -154,7 +154,9 @@ def test_a_worker_killed_mid_job_resumes_after_restart_and_publishes_once(
     stack: TrainerStack, client: JobClient
 ) -> None:
     first = stack.start_worker()
-    job_id = client.submit(JobKind.train, {**TINY, "epochs": 8})
+    # Enough epochs that the kill lands in training even on a fast machine (a tiny epoch can
+    # take 50 ms; the poll sees every 0.1 s whether epoch 2 is done).
+    job_id = client.submit(JobKind.train, {**TINY, "epochs": 30})
     client.wait(job_id, lambda i: _training_epoch(i) >= 2, 120, stack)
     first.kill()  # SIGKILL to the whole process group: parent and pool child
     assert client.jobs.get(job_id).state is JobState.running
