@@ -217,7 +217,7 @@ def train(
             channels=_widths(channels, "--channels") if arch == Arch.conv else (),
             hidden=default_arch(kind).hidden if hidden is None else _widths(hidden, "--hidden"),
             neuron=neuron,
-            pool=pool.value,
+            pool=pool.value if kind == "conv" else "spikes",  # fc networks have no pooling
         )
         config = TrainConfig(
             dataset=dataset.value,
