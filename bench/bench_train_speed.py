@@ -1,12 +1,13 @@
 """Training throughput: SpikeGlyph's layer-by-layer SNN against plain snntorch, one run.
 
-Both train the *same* network (by default conv 32-64 + BN + LIF + maxpool, fc 256, readout; T steps,
-learnable decay, ATan surrogate, AdamW) on the same MNIST batches. Plain snntorch is written
-the way its tutorials teach: a loop over time steps, every layer called once per step with
-``snn.Leaky`` (so the static input's first convolution is recomputed at every step).
+Both train the *same* network (by default the shipped one: conv 16-32 + BN + maxpool + LIF,
+fc 256, readout; T steps, learnable decay, ATan surrogate, AdamW) on the same MNIST batches.
+Plain snntorch is written the way its tutorials teach: a loop over time steps, every layer
+called once per step with ``snn.Leaky`` (so the static input's first convolution is
+recomputed at every step).
 
     python bench/bench_train_speed.py [--timesteps 4] [--batches 30] [--batch-size 128]
-        [--channels 32,64] [--hidden 256] [--pool spikes|current]
+        [--channels 16,32] [--hidden 256] [--pool current|spikes]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from torch.nn import functional as F
 from spikeglyph.data import load_split
 from spikeglyph.train.loop import to_tensor
 from spikeglyph.train.network import MNIST_MEAN, MNIST_STD, SpikingNet
-from spikeglyph.train.spec import ArchSpec, EncoderSpec
+from spikeglyph.train.spec import ArchSpec, EncoderSpec, default_arch
 
 
 class PlainSnntorch(nn.Module):
@@ -108,9 +109,14 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per engine")
-    parser.add_argument("--channels", default="32,64", help="conv channels per block")
-    parser.add_argument("--hidden", default="256", help="hidden fully-connected widths")
-    parser.add_argument("--pool", choices=("spikes", "current"), default="spikes")
+    shipped = default_arch("conv")
+    parser.add_argument(
+        "--channels", default=",".join(map(str, shipped.channels)), help="conv channels per block"
+    )
+    parser.add_argument(
+        "--hidden", default=",".join(map(str, shipped.hidden)), help="hidden fully-connected widths"
+    )
+    parser.add_argument("--pool", choices=("spikes", "current"), default=shipped.pool)
     args = parser.parse_args()
     torch.manual_seed(0)
     images, labels = load_split(data_dir(), "mnist", "train")
