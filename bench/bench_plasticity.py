@@ -9,7 +9,7 @@ strokes and off-centre digits made from *training* images), fine-tune on it with
 report accuracy on held-out shifted digits and on the MNIST test split before and after
 (target: feedback accuracy rises clearly, test accuracy within 0.2 points).
 
-    python bench/bench_plasticity.py neurogenesis models/mnist [--prune 0.3] [--epochs 1]
+    python bench/bench_plasticity.py neurogenesis models/mnist [--prune 0.3] [--epochs 2]
     python bench/bench_plasticity.py finetune models/mnist [--feedback 300]
 """
 
@@ -135,7 +135,9 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--prune", type=float, default=0.3)
     parser.add_argument("--grow", type=float, default=0.0)
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument(
+        "--epochs", type=int, default=2, help="neurogenesis: fine-tuning epochs (finetune: ≥ 3)"
+    )
     parser.add_argument("--max-samples", type=int, default=None)
     parser.add_argument("--feedback", type=int, default=300)
     args = parser.parse_args()

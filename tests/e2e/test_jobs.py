@@ -152,7 +152,7 @@ def test_a_running_job_is_picked_up_again_after_a_reload(page: Page, api_key: st
             {
                 "prune_fraction": 0.4,
                 "grow_fraction": 0.05,
-                "finetune_epochs": 1,
+                "finetune_epochs": 2,
                 "max_samples": 500,
             },
         ),

@@ -220,7 +220,7 @@ class NeurogenesisParams(Schema):
     base_version: VersionName | None = None
     prune_fraction: float = Field(default=0.3, ge=0, le=0.95)
     grow_fraction: float = Field(default=0.05, ge=0, le=1.0)
-    finetune_epochs: int = Field(default=1, ge=0, le=50)
+    finetune_epochs: int = Field(default=2, ge=0, le=50)
     max_samples: int | None = Field(default=None, ge=100)
     seed: int = 0
 
