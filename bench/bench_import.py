@@ -61,24 +61,26 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     rows: dict[str, dict[str, object]] = {}
+    medians: dict[str, float] = {}
+    pulls: dict[str, list[str]] = {}
     for module in (*CORE, "torch"):
         import_once(module)  # warm the file cache
         runs = [import_once(module) for _ in range(args.repeat)]
-        heavy = sorted({name for _, _, names in runs for name in names})
+        medians[module] = round(statistics.median(r[0] for r in runs) * 1000, 1)
+        pulls[module] = sorted({name for _, _, names in runs for name in names})
         rows[module] = {
-            "import_ms_median": round(statistics.median(r[0] for r in runs) * 1000, 1),
+            "import_ms_median": medians[module],
             "import_ms_max": round(max(r[0] for r in runs) * 1000, 1),
             "process_ms_median": round(statistics.median(r[1] for r in runs) * 1000, 1),
-            "pulls": heavy,
+            "pulls": pulls[module],
         }
-    core = [rows[m] for m in CORE]
     emit(
         "import",
         {
             "repeat": args.repeat,
             "modules": rows,
-            "core_slowest_import_ms": max(float(str(r["import_ms_median"])) for r in core),
-            "core_pulls_torch": any(r["pulls"] for r in core),
+            "core_slowest_import_ms": max(medians[m] for m in CORE),
+            "core_pulls_torch": any(pulls[m] for m in CORE),
         },
     )
 
