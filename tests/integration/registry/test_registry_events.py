@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spikeglyph.registry import ModelRegistry, connect_async
+from spikeglyph.registry import AsyncModelRegistry, ModelRegistry, connect_async
 from spikeglyph.schemas import RegistryEvent
 from tests.support.procs import RedisServer
 
@@ -145,34 +145,44 @@ def test_a_failing_handler_does_not_end_the_subscription(
     assert seen == ["bad", "good"]
 
 
-def test_the_async_listener_follows_events_across_a_restart(
+def test_the_async_registry_changes_what_the_listener_follows(
     registry: ModelRegistry, redis_server: RedisServer, make_model: Callable[..., Path]
 ) -> None:
-    registry.publish(make_model("v1"), activate=True)
-    registry.publish(make_model("v2"))
+    """The gateway's asyncio registry runs the same operations (transactions included) on the
+    same keys: a listener following the blocking registry sees what it publishes and activates."""
+    seen: list[tuple[str, str, str | None]] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=registry.listen,
+        args=(lambda e: seen.append((e.type, e.version, e.previous)), stop),
+        daemon=True,
+    )
+    thread.start()
+    wait_subscribed(registry)
 
-    async def scenario() -> list[tuple[str, str, str | None]]:
+    async def scenario() -> list[str]:
         client = connect_async(redis_server.url)
-        stop = asyncio.Event()
-        seen: asyncio.Queue[RegistryEvent] = asyncio.Queue()
-
-        async def handler(event: RegistryEvent) -> None:
-            await seen.put(event)
-
-        task = asyncio.create_task(
-            registry.alisten(client, handler, stop, reconnect_delay=1.0, known_active="v1")
-        )
+        aregistry = AsyncModelRegistry(client, registry.artifacts.root, registry.keys.namespace)
         try:
-            await asyncio.to_thread(wait_subscribed, registry)
-            await asyncio.to_thread(registry.publish, make_model("v3"))
-            first = await asyncio.wait_for(seen.get(), 10)
-            await asyncio.to_thread(redis_server.restart)
-            await asyncio.to_thread(registry.activate, "v2")
-            second = await asyncio.wait_for(seen.get(), 10)
-            return [(e.type, e.version, e.previous) for e in (first, second)]
+            await aregistry.publish(make_model("v1"), activate=True)
+            await aregistry.publish(make_model("v2"))
+            await aregistry.activate("v2")
+            await aregistry.rollback()
+            return [summary.version for summary in await aregistry.summaries() if summary.active]
         finally:
-            stop.set()
-            await asyncio.wait_for(task, 10)
             await client.aclose()
 
-    assert asyncio.run(scenario()) == [("published", "v3", None), ("activated", "v2", "v1")]
+    assert asyncio.run(scenario()) == ["v1"]
+    deadline = time.monotonic() + 10
+    while len(seen) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(10)
+    assert seen == [
+        ("published", "v1", None),
+        ("activated", "v1", None),
+        ("published", "v2", None),
+        ("activated", "v2", "v1"),
+        ("activated", "v1", "v2"),
+    ]
+    assert registry.active_version() == "v1"

@@ -12,9 +12,10 @@ import pytest
 import redis
 
 from spikeglyph.errors import ChecksumMismatch, ModelNotFound, VersionConflict
-from spikeglyph.modeldir import ONNX_NAME, load_manifest
+from spikeglyph.modeldir import ONNX_NAME, Manifest, load_manifest
 from spikeglyph.registry import ModelRegistry
 from spikeglyph.registry import artifacts as artifacts_module
+from spikeglyph.registry.driver import Op
 from spikeglyph.schemas import RegistryEvent
 from tests.unit.registry.conftest import NAMESPACE
 
@@ -214,6 +215,12 @@ def test_namespaces_do_not_see_each_other(
     assert all(key.startswith(b"one:") for key in client.keys("*"))
 
 
+def finds_nothing(key: str | None) -> Op[Manifest | None]:
+    """A lookup of an idempotency key made just before another delivery committed it."""
+    return None
+    yield  # an operation that asks Redis nothing
+
+
 def test_a_redelivery_racing_the_first_publish_still_yields_one_version(
     registry: ModelRegistry,
     artifacts_dir: Path,
@@ -222,7 +229,7 @@ def test_a_redelivery_racing_the_first_publish_still_yields_one_version(
 ) -> None:
     first = registry.publish(make_model("run-a"), idempotency_key="job-5")
     # The second delivery checked the key just before the first one committed it.
-    monkeypatch.setattr(registry, "_idempotent_result", lambda key: None)
+    monkeypatch.setattr(registry, "_idempotent_result", finds_nothing)
     second = registry.publish(make_model("run-b"), idempotency_key="job-5", activate=True)
     assert second.version == first.version == "run-a"
     assert [m.version for m in registry.list()] == ["run-a"]
@@ -244,9 +251,11 @@ def test_a_racing_redelivery_under_the_same_version_name_returns_the_first(
     real_lookup = registry._idempotent_result
     calls: list[str | None] = []
 
-    def lookup_missing_once(key: str | None) -> object:
+    def lookup_missing_once(key: str | None) -> Op[Manifest | None]:
         calls.append(key)
-        return None if len(calls) == 1 else real_lookup(key)
+        if len(calls) == 1:
+            return None
+        return (yield from real_lookup(key))
 
     monkeypatch.setattr(registry, "_idempotent_result", lookup_missing_once)
     again = registry.publish(retrained, idempotency_key="job-6")

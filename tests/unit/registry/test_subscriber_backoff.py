@@ -1,13 +1,12 @@
-"""Registry listeners during a Redis outage: exponential, capped backoff and quiet logs.
+"""The registry listener during a Redis outage: exponential, capped backoff and quiet logs.
 
-The listeners run against a scripted stand-in for their private Redis client, and their waits
+The listener runs against a scripted stand-in for their private Redis client, and its waits
 between attempts are recorded instead of slept, so an outage of many attempts takes
 milliseconds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -16,9 +15,8 @@ from typing import Any
 import pytest
 import redis
 
-from spikeglyph.registry import subscriber, subscriber_async
+from spikeglyph.registry import subscriber
 from spikeglyph.registry.subscriber import listen_registry
-from spikeglyph.registry.subscriber_async import alisten_registry
 from spikeglyph.registry.subscription import Backoff
 from spikeglyph.schemas import RegistryEvent
 
@@ -39,7 +37,7 @@ class RecordingStop(threading.Event):
 
 
 class ScriptedPubSub:
-    def __init__(self, step: str, stop: threading.Event | asyncio.Event) -> None:
+    def __init__(self, step: str, stop: threading.Event) -> None:
         self.step = step
         self.stop = stop
 
@@ -69,9 +67,7 @@ class ScriptedRedis:
     ``refused`` (Redis is down), ``dropped`` (confirmed, then the connection breaks on the
     first poll) or ``served`` (confirmed, and the first poll sets ``stop``)."""
 
-    def __init__(
-        self, script: list[str], stop: threading.Event | asyncio.Event, active: str | None
-    ) -> None:
+    def __init__(self, script: list[str], stop: threading.Event, active: str | None) -> None:
         self.script = list(script)
         self.stop = stop
         self.active = active
@@ -91,24 +87,6 @@ class ScriptedRedis:
         pass
 
 
-class AsyncVersion:
-    """The same fake with coroutine methods, as redis.asyncio has them (``aclose`` closes)."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def pubsub(self) -> AsyncVersion:
-        return AsyncVersion(self._inner.pubsub())
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self._inner, "close" if name == "aclose" else name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return method(*args, **kwargs)
-
-        return call
-
-
 # Every scenario: the listener serves v1, and v2 is activated while Redis is away.
 KNOWN, ACTIVE = "v1", "v2"
 
@@ -123,40 +101,13 @@ def follow_in_a_thread(monkeypatch: pytest.MonkeyPatch, script: list[str]) -> Ou
     return stop.delays, events
 
 
-def follow_in_an_event_loop(monkeypatch: pytest.MonkeyPatch, script: list[str]) -> Outcome:
-    delays: list[float] = []
-
-    async def pause(stop: asyncio.Event, seconds: float) -> None:
-        delays.append(seconds)
-
-    monkeypatch.setattr(subscriber_async, "_pause", pause)
-    monkeypatch.setattr(subscriber_async, "_private_client", lambda given: given)
-
-    async def scenario() -> list[RegistryEvent]:
-        stop = asyncio.Event()
-        client = ScriptedRedis(script, stop, ACTIVE)
-        events: list[RegistryEvent] = []
-
-        async def handler(event: RegistryEvent) -> None:
-            events.append(event)
-
-        await alisten_registry(AsyncVersion(client), handler, stop, known_active=KNOWN)
-        assert client.closed and not client.script
-        return events
-
-    return delays, asyncio.run(scenario())
-
-
-@pytest.fixture(params=[follow_in_a_thread, follow_in_an_event_loop], ids=["thread", "asyncio"])
+@pytest.fixture
 def follow(
-    request: pytest.FixtureRequest,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> Callable[[list[str]], Outcome]:
-    """Run a listener (each kind in turn) through a script; returns its waits and events."""
+    """Run the listener through a script; returns its waits and events."""
     caplog.set_level(logging.INFO, logger="spikeglyph.registry")
-    run: Callable[[pytest.MonkeyPatch, list[str]], Outcome] = request.param
-    return lambda script: run(monkeypatch, script)
+    return lambda script: follow_in_a_thread(monkeypatch, script)
 
 
 def registry_logs(caplog: pytest.LogCaptureFixture, level: int, words: str = "") -> list[str]:

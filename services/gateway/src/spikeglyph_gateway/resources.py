@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from celery import Celery
-from redis import Redis
 
-from spikeglyph.registry import AsyncJobStore, FeedbackStore, ModelRegistry
-from spikeglyph.registry.connection import connect, connect_async
+from spikeglyph.registry import (
+    AsyncFeedbackStore,
+    AsyncJobStore,
+    AsyncModelRegistry,
+    connect_async,
+)
 from spikeglyph.tasks import celery_config
 from spikeglyph_gateway.config import GatewaySettings
 from spikeglyph_gateway.metrics import GatewayMetrics
@@ -33,13 +36,11 @@ class Resources:
     limiter: RateLimiter
     http: AiohttpTransport
     replicas: ReplicaPool
-    redis: aioredis.Redis
+    redis: aioredis.Redis  # the one Redis client: every store below shares it
     celery: Celery
     jobs: AsyncJobStore
-    # The registry and feedback clients are synchronous: routes call them in a thread.
-    sync_redis: Redis
-    registry: ModelRegistry
-    feedback: FeedbackStore
+    registry: AsyncModelRegistry
+    feedback: AsyncFeedbackStore
 
 
 def build_limiter(settings: GatewaySettings) -> RateLimiter:
@@ -82,8 +83,7 @@ async def open_resources(
         on_retry=lambda url: metrics.upstream_retries.labels(url).inc(),
         resolve=resolve_ipv4,
     )
-    async_redis = connect_async(settings.redis_url)
-    sync_redis = connect(settings.redis_url)
+    redis = connect_async(settings.redis_url)
     celery = build_celery(settings)
     resources = Resources(
         settings=settings,
@@ -91,12 +91,11 @@ async def open_resources(
         limiter=build_limiter(settings),
         http=http,
         replicas=replicas,
-        redis=async_redis,
+        redis=redis,
         celery=celery,
-        jobs=AsyncJobStore(async_redis),
-        sync_redis=sync_redis,
-        registry=ModelRegistry(sync_redis, settings.artifacts_dir),
-        feedback=FeedbackStore(sync_redis),
+        jobs=AsyncJobStore(redis),
+        registry=AsyncModelRegistry(redis, settings.artifacts_dir),
+        feedback=AsyncFeedbackStore(redis),
     )
     await replicas.start()
     log.info("gateway routing to %d inference replica(s)", len(settings.inference_urls))
@@ -105,6 +104,5 @@ async def open_resources(
     finally:
         await replicas.stop()
         await http.aclose()
-        await async_redis.aclose()
-        sync_redis.close()
+        await redis.aclose()
         celery.close()

@@ -4,8 +4,11 @@
   active pointer and lineage in Redis, ``published``/``activated`` events on
   :data:`REGISTRY_CHANNEL`, activation, rollback and retention;
 * :class:`FeedbackStore` — durable user corrections (a Redis Stream) with consumer cursors;
-* :class:`JobStore` / :class:`AsyncJobStore` — job records, their event streams and the
-  cooperative cancel flag.
+* :class:`JobStore` — job records, their event streams and the cooperative cancel flag.
+
+Each store's operations are written once (:mod:`.driver`) and run blocking (``ModelRegistry``,
+``FeedbackStore``, ``JobStore``) or as coroutines (``AsyncModelRegistry``,
+``AsyncFeedbackStore``, ``AsyncJobStore``).
 
 Build clients with :func:`connect` / :func:`connect_async` (binary-safe, bounded timeouts).
 Every Redis key lives under a namespace (default ``spikeglyph``, see :class:`Keys`).
@@ -13,28 +16,32 @@ Every Redis key lives under a namespace (default ``spikeglyph``, see :class:`Key
 
 from spikeglyph.registry.artifacts import ArtifactStore
 from spikeglyph.registry.connection import connect, connect_async, redis_guard
-from spikeglyph.registry.feedback import FeedbackStore, InvalidFeedback, to_uint8_image
+from spikeglyph.registry.feedback import (
+    AsyncFeedbackStore,
+    FeedbackStore,
+    InvalidFeedback,
+    to_uint8_image,
+)
 from spikeglyph.registry.job_records import JOB_TTL_S, InvalidJobTransition
-from spikeglyph.registry.jobs import JobStore
-from spikeglyph.registry.jobs_async import AsyncJobStore
+from spikeglyph.registry.jobs import AsyncJobStore, JobStore
 from spikeglyph.registry.keys import DEFAULT_NAMESPACE, REGISTRY_CHANNEL, Keys
-from spikeglyph.registry.models import ModelRegistry
+from spikeglyph.registry.models import AsyncModelRegistry, ModelRegistry
 from spikeglyph.registry.subscriber import listen_registry
-from spikeglyph.registry.subscriber_async import alisten_registry
 
 __all__ = [
     "DEFAULT_NAMESPACE",
     "JOB_TTL_S",
     "REGISTRY_CHANNEL",
     "ArtifactStore",
+    "AsyncFeedbackStore",
     "AsyncJobStore",
+    "AsyncModelRegistry",
     "FeedbackStore",
     "InvalidFeedback",
     "InvalidJobTransition",
     "JobStore",
     "Keys",
     "ModelRegistry",
-    "alisten_registry",
     "connect",
     "connect_async",
     "listen_registry",

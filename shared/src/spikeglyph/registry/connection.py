@@ -8,13 +8,12 @@ timeouts, so no call waits forever on a dead server.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from redis.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -24,8 +23,6 @@ from spikeglyph.errors import RegistryUnavailable
 SOCKET_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 2.0
 HEALTH_CHECK_INTERVAL_S = 10
-
-T = TypeVar("T")
 
 REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
     RedisConnectionError,
@@ -49,7 +46,7 @@ def connect(url: str) -> redis.Redis:
 
 
 def connect_async(url: str) -> aioredis.Redis:
-    """The asyncio twin of :func:`connect` (for the gateway and async listeners)."""
+    """The asyncio twin of :func:`connect` (for the gateway)."""
     return aioredis.Redis.from_url(
         url,
         decode_responses=False,
@@ -86,36 +83,3 @@ def text(value: bytes | str | None) -> str | None:
 def texts(values: Any) -> list[str]:
     """Decode a list reply (ZRANGE, LRANGE...) to a list of ``str``."""
     return [text(v) or "" for v in values or []]
-
-
-def transact(client: redis.Redis, func: Callable[[Pipeline], T], *watches: str) -> T:
-    """Run ``func`` as an optimistic transaction and return what it returned.
-
-    ``func`` reads with the pipeline in immediate mode (the ``watches`` keys are WATCHed), then
-    may call ``pipe.multi()`` and queue writes; if a watched key changed meanwhile, EXEC is
-    refused and ``func`` runs again on fresh data.
-    """
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(*watches)  # type: ignore[no-untyped-call]
-                value = func(pipe)
-                pipe.execute()
-                return value
-            except redis.WatchError:
-                continue
-
-
-async def atransact(
-    client: aioredis.Redis, func: Callable[[Any], Awaitable[T]], *watches: str
-) -> T:
-    """The asyncio twin of :func:`transact`."""
-    async with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                await pipe.watch(*watches)  # type: ignore[no-untyped-call]
-                value = await func(pipe)
-                await pipe.execute()
-                return value
-            except redis.WatchError:
-                continue

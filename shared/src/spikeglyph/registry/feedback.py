@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from typing import cast, get_args
 
 import numpy as np
 import numpy.typing as npt
-import redis
 from redis.typing import EncodableT, FieldT
 
 from spikeglyph.errors import SpikeGlyphError
-from spikeglyph.registry.connection import connect, redis_guard, require_binary, text
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE, Keys
+from spikeglyph.registry.connection import text
+from spikeglyph.registry.driver import AsyncStore, Op, Store, SyncStore, call, operation
 from spikeglyph.schemas import DatasetName, FeedbackItem, utcnow
 
 log = logging.getLogger(__name__)
@@ -39,18 +37,10 @@ class InvalidFeedback(SpikeGlyphError, ValueError):
     code = "invalid_feedback"
 
 
-class FeedbackStore:
+class FeedbackOps(Store):
     """Append corrections and read them back in arrival order, with per-consumer cursors."""
 
-    def __init__(self, redis: redis.Redis, namespace: str = DEFAULT_NAMESPACE) -> None:
-        require_binary(redis)
-        self.redis = redis
-        self.keys = Keys(namespace)
-
-    @classmethod
-    def from_url(cls, url: str, namespace: str = DEFAULT_NAMESPACE) -> FeedbackStore:
-        return cls(connect(url), namespace)
-
+    @operation("store feedback")
     def add(
         self,
         image: npt.NDArray[np.generic],
@@ -58,7 +48,7 @@ class FeedbackStore:
         *,
         model_version: str | None,
         dataset: str,
-    ) -> str:
+    ) -> Op[str]:
         """Store one correction and return its feedback id.
 
         ``image`` is the preprocessed 28×28 array, float in [0, 1] or uint8.
@@ -77,62 +67,75 @@ class FeedbackStore:
             "created_at": utcnow().isoformat(),
             "image": pixels.tobytes(),
         }
-        with redis_guard("store feedback"):
-            feedback_id = text(self.redis.xadd(self.keys.feedback_stream, fields)) or ""
+        feedback_id = text((yield call("xadd", self.keys.feedback_stream, fields))) or ""
         log.info("stored feedback %s (label %d, model %s)", feedback_id, label, model_version)
         return feedback_id
 
+    @operation("read feedback")
     def read(
         self, *, after: str | None = None, dataset: str | None = None, limit: int | None = None
-    ) -> list[tuple[FeedbackItem, Image]]:
+    ) -> Op[list[tuple[FeedbackItem, Image]]]:
         """Items after the feedback id ``after`` (all when ``None``), oldest first."""
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0")
         items: list[tuple[FeedbackItem, Image]] = []
         if limit == 0:
             return items
-        for item, pixels in self._scan(after, dataset):
-            items.append((item, pixels))
-            if limit is not None and len(items) >= limit:
-                break
-        return items
+        for page in (yield from self._pages(after, dataset, limit)):
+            items.extend(page)
+        return items if limit is None else items[:limit]
 
-    def count(self, *, after: str | None = None, dataset: str | None = None) -> int:
+    @operation("count feedback")
+    def count(self, *, after: str | None = None, dataset: str | None = None) -> Op[int]:
         """How many items arrived after ``after`` (optionally of one dataset only)."""
         if after is None and dataset is None:
-            with redis_guard("count feedback"):
-                return int(self.redis.xlen(self.keys.feedback_stream))
-        return sum(1 for _ in self._scan(after, dataset))
+            return int((yield call("xlen", self.keys.feedback_stream)))
+        return sum(len(page) for page in (yield from self._pages(after, dataset, None)))
 
-    def get_cursor(self, name: str) -> str | None:
+    @operation("read a feedback cursor")
+    def get_cursor(self, name: str) -> Op[str | None]:
         """The last feedback id consumer ``name`` has recorded as consumed."""
-        with redis_guard("read a feedback cursor"):
-            return text(self.redis.hget(self.keys.feedback_cursors, name))
+        return text((yield call("hget", self.keys.feedback_cursors, name)))
 
-    def set_cursor(self, name: str, feedback_id: str) -> None:
+    @operation("save a feedback cursor")
+    def set_cursor(self, name: str, feedback_id: str) -> Op[None]:
         """Record that consumer ``name`` has consumed everything up to ``feedback_id``."""
         _check_id(feedback_id)
-        with redis_guard("save a feedback cursor"):
-            self.redis.hset(self.keys.feedback_cursors, name, feedback_id)
+        yield call("hset", self.keys.feedback_cursors, name, feedback_id)
 
-    def _scan(self, after: str | None, dataset: str | None) -> Iterator[tuple[FeedbackItem, Image]]:
-        """Page through the stream (a page per round trip) after ``after``, filtering."""
+    def _pages(
+        self, after: str | None, dataset: str | None, limit: int | None
+    ) -> Op[list[list[tuple[FeedbackItem, Image]]]]:
+        """Page through the stream (a page per round trip) after ``after``, filtering, until
+        the stream ends or ``limit`` items are in."""
         if after is not None:
             _check_id(after)
         start = f"({after}" if after is not None else "-"
+        pages: list[list[tuple[FeedbackItem, Image]]] = []
+        found = 0
         while True:
-            with redis_guard("read feedback"):
-                page = cast(
-                    list[tuple[bytes, dict[bytes, bytes]]],
-                    self.redis.xrange(self.keys.feedback_stream, start, "+", count=PAGE_SIZE),
-                )
-            for raw_id, fields in page:
-                entry_id = text(raw_id) or ""
-                if dataset is None or text(fields.get(b"dataset")) == dataset:
-                    yield _decode(entry_id, fields)
-            if len(page) < PAGE_SIZE:
-                return
+            page = cast(
+                list[tuple[bytes, dict[bytes, bytes]]],
+                (yield call("xrange", self.keys.feedback_stream, start, "+", count=PAGE_SIZE)),
+            )
+            kept = [
+                _decode(text(raw_id) or "", fields)
+                for raw_id, fields in page
+                if dataset is None or text(fields.get(b"dataset")) == dataset
+            ]
+            pages.append(kept)
+            found += len(kept)
+            if len(page) < PAGE_SIZE or (limit is not None and found >= limit):
+                return pages
             start = f"({text(page[-1][0])}"
+
+
+class FeedbackStore(FeedbackOps, SyncStore):
+    """Feedback for blocking code (the trainer worker)."""
+
+
+class AsyncFeedbackStore(FeedbackOps, AsyncStore):
+    """Feedback for an event loop (the gateway)."""
 
 
 def to_uint8_image(image: npt.NDArray[np.generic]) -> Image:

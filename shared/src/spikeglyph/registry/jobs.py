@@ -1,9 +1,13 @@
-"""Job records for the gateway and the trainer worker (synchronous client).
+"""Job records: the gateway creates them, the trainer worker moves them through their states.
 
 The gateway creates a record when it enqueues a job; the worker moves it through its states and
 reports progress; anyone can read it, replay its events and follow new ones. Records expire
 after :data:`~spikeglyph.registry.job_records.JOB_TTL_S`. Every change is one MULTI/EXEC
 transaction that stores the record, appends the event to the job's stream and publishes it.
+
+Each operation is written once (see :mod:`.driver`): :class:`JobStore` runs them blocking (the
+trainer worker), :class:`AsyncJobStore` as coroutines (the gateway, which serves job events as
+Server-Sent Events).
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ import builtins
 import logging
 from typing import Any
 
-import redis
-from redis.client import Pipeline
-
-from spikeglyph.registry.connection import (
-    connect,
-    redis_guard,
-    require_binary,
-    texts,
-    transact,
+from spikeglyph.registry.connection import texts
+from spikeglyph.registry.driver import (
+    AsyncStore,
+    Op,
+    Store,
+    SyncStore,
+    Transaction,
+    call,
+    operation,
 )
 from spikeglyph.registry.job_records import (
     JOB_TTL_S,
@@ -33,36 +37,31 @@ from spikeglyph.registry.job_records import (
     queue_index,
     queue_write,
 )
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE, Keys
+from spikeglyph.registry.keys import DEFAULT_NAMESPACE
 from spikeglyph.schemas import JobEvent, JobInfo, JobKind, JobProgress, JobState
 
 log = logging.getLogger(__name__)
 
 
-class JobStore:
+class JobOps(Store):
     """Create, update, read and follow job records."""
 
     def __init__(
-        self, redis: redis.Redis, namespace: str = DEFAULT_NAMESPACE, *, ttl_s: int = JOB_TTL_S
+        self, client: Any, namespace: str = DEFAULT_NAMESPACE, *, ttl_s: int = JOB_TTL_S
     ) -> None:
-        require_binary(redis)
-        self.redis = redis
-        self.keys = Keys(namespace)
+        super().__init__(client, namespace)
         self.ttl_s = ttl_s
 
-    @classmethod
-    def from_url(cls, url: str, namespace: str = DEFAULT_NAMESPACE) -> JobStore:
-        return cls(connect(url), namespace)
-
+    @operation("create a job")
     def create(
         self, job_id: str, kind: JobKind | str, params: dict[str, Any] | None = None
-    ) -> JobInfo:
+    ) -> Op[JobInfo]:
         """Record a new queued job; if ``job_id`` exists already, return it unchanged."""
         info = new_job(job_id, kind, params)
         key = self.keys.job(job_id)
 
-        def apply(pipe: Pipeline) -> JobInfo:
-            existing = pipe.get(key)
+        def record(pipe: Any) -> Op[JobInfo]:
+            existing = yield call("get", key)
             if existing is not None:
                 return parse_info(existing, job_id)
             pipe.multi()
@@ -70,15 +69,16 @@ class JobStore:
             queue_index(pipe, self.keys, info, self.ttl_s)
             return info
 
-        with redis_guard("create a job"):
-            return transact(self.redis, apply, key)
+        created: JobInfo = yield Transaction((key,), record)
+        return created
 
-    def get(self, job_id: str) -> JobInfo:
+    @operation("read a job")
+    def get(self, job_id: str) -> Op[JobInfo]:
         check_job_id(job_id)
-        with redis_guard("read a job"):
-            raw = self.redis.get(self.keys.job(job_id))
+        raw = yield call("get", self.keys.job(job_id))
         return parse_info(raw, job_id)
 
+    @operation("update a job")
     def update(
         self,
         job_id: str,
@@ -87,16 +87,16 @@ class JobStore:
         progress: JobProgress | None = None,
         result: dict[str, Any] | None = None,
         error: str | None = None,
-    ) -> JobInfo:
+    ) -> Op[JobInfo]:
         """Change a job and announce the change (see :func:`~.job_records.apply_update`).
 
-        Raises :class:`~.job_records.InvalidJobTransition` when a finished job would change.
+        Raises :class:`~spikeglyph.errors.InvalidJobTransition` when a finished job would change.
         """
         check_job_id(job_id)
         key = self.keys.job(job_id)
 
-        def apply(pipe: Pipeline) -> JobInfo:
-            current = parse_info(pipe.get(key), job_id)
+        def change(pipe: Any) -> Op[JobInfo]:
+            current = parse_info((yield call("get", key)), job_id)
             updated, event = apply_update(
                 current, state=state, progress=progress, result=result, error=error
             )
@@ -105,44 +105,55 @@ class JobStore:
                 queue_write(pipe, self.keys, updated, event, self.ttl_s)
             return updated
 
-        with redis_guard("update a job"):
-            return transact(self.redis, apply, key)
+        updated: JobInfo = yield Transaction((key,), change)
+        return updated
 
+    @operation("read job events")
     def events(
         self, job_id: str, *, last_id: str = "0", block_ms: int = 0
-    ) -> builtins.list[tuple[str, JobEvent]]:
+    ) -> Op[builtins.list[tuple[str, JobEvent]]]:
         """Events after ``last_id`` (``"0"``: from the start), oldest first.
 
         With ``block_ms > 0`` waits up to that long for the next event when there is none yet
         (keep it below the client's socket timeout); ``0`` never waits.
         """
         check_job_id(job_id)
-        with redis_guard("read job events"):
-            if not self.redis.exists(self.keys.job(job_id)):
-                parse_info(None, job_id)
-            reply = self.redis.xread(
-                {self.keys.job_events(job_id): last_id}, block=block_ms if block_ms > 0 else None
-            )
+        if not (yield call("exists", self.keys.job(job_id))):
+            parse_info(None, job_id)
+        reply = yield call(
+            "xread",
+            {self.keys.job_events(job_id): last_id},
+            block=block_ms if block_ms > 0 else None,
+        )
         return parse_xread(reply)
 
-    def request_cancel(self, job_id: str) -> JobInfo:
+    @operation("request a job cancellation")
+    def request_cancel(self, job_id: str) -> Op[JobInfo]:
         """Raise the cooperative cancel flag the worker checks every few batches."""
-        info = self.get(job_id)
-        with redis_guard("request a job cancellation"):
-            self.redis.set(self.keys.job_cancel(job_id), b"1", ex=self.ttl_s)
+        check_job_id(job_id)
+        info = parse_info((yield call("get", self.keys.job(job_id))), job_id)
+        yield call("set", self.keys.job_cancel(job_id), b"1", ex=self.ttl_s)
         log.info("cancel requested for job %s (%s)", job_id, info.state.value)
         return info
 
-    def cancel_requested(self, job_id: str) -> bool:
+    @operation("read a job's cancel flag")
+    def cancel_requested(self, job_id: str) -> Op[bool]:
         check_job_id(job_id)
-        with redis_guard("read a job's cancel flag"):
-            return bool(self.redis.exists(self.keys.job_cancel(job_id)))
+        return bool((yield call("exists", self.keys.job_cancel(job_id))))
 
-    def list(self, limit: int = 50) -> builtins.list[JobInfo]:
+    @operation("list jobs")
+    def list(self, limit: int = 50) -> Op[builtins.list[JobInfo]]:
         """The newest ``limit`` jobs, newest first (expired records are skipped)."""
         if limit < 1:
             return []
-        with redis_guard("list jobs"):
-            ids = texts(self.redis.zrevrange(self.keys.job_index, 0, limit - 1))
-            raws = self.redis.mget([self.keys.job(i) for i in ids]) if ids else []
+        ids = texts((yield call("zrevrange", self.keys.job_index, 0, limit - 1)))
+        raws = (yield call("mget", [self.keys.job(i) for i in ids])) if ids else []
         return [JobInfo.model_validate_json(raw) for raw in raws if raw is not None]
+
+
+class JobStore(JobOps, SyncStore):
+    """Job records for blocking code (the trainer worker)."""
+
+
+class AsyncJobStore(JobOps, AsyncStore):
+    """Job records for an event loop (the gateway)."""

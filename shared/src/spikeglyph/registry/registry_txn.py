@@ -1,19 +1,19 @@
 """The registry's Redis transactions, one function per change.
 
-Each function runs inside :func:`~spikeglyph.registry.connection.transact`: it reads with the
-watched pipeline in immediate mode, decides, then queues its writes after ``pipe.multi()``, so
-the change commits whole or (if a watched key moved) is decided again on fresh data.
+Each function is the body of a :class:`~spikeglyph.registry.driver.Transaction`: it reads by
+yielding calls (run on the watching pipeline, in immediate mode), decides, then queues its
+writes after ``pipe.multi()``, so the change commits whole or (if a watched key moved) is
+decided again on fresh data.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from redis.client import Pipeline
-
 from spikeglyph.errors import ModelNotFound
 from spikeglyph.modeldir import Manifest
 from spikeglyph.registry.connection import text, texts
+from spikeglyph.registry.driver import Op, call
 from spikeglyph.registry.keys import Keys
 
 # Long enough to cover any redelivery of the job that published (Celery visibility timeout).
@@ -36,17 +36,17 @@ class RollbackPlan(NamedTuple):
 
 
 def record_publication(
-    pipe: Pipeline, keys: Keys, manifest: Manifest, idempotency_key: str | None, activate: bool
-) -> Recorded:
+    pipe: Any, keys: Keys, manifest: Manifest, idempotency_key: str | None, activate: bool
+) -> Op[Recorded]:
     """Record manifest, history, lineage and idempotency key (and activate) in one EXEC."""
     version = manifest.version
     if idempotency_key:
-        winner = text(pipe.get(keys.idempotency(idempotency_key)))
+        winner = text((yield call("get", keys.idempotency(idempotency_key))))
         if winner is not None:
             return Recorded("duplicate", winner, None)
-    if pipe.hexists(keys.manifests, version):
+    if (yield call("hexists", keys.manifests, version)):
         return Recorded("conflict", version, None)
-    previous = text(pipe.get(keys.active))
+    previous = text((yield call("get", keys.active)))
     pipe.multi()
     pipe.hset(keys.manifests, version, manifest.model_dump_json())
     pipe.zadd(keys.history, {version: manifest.created_at.timestamp()})
@@ -59,44 +59,44 @@ def record_publication(
     return Recorded("recorded", version, previous)
 
 
-def activate_version(pipe: Pipeline, keys: Keys, version: str) -> str | None:
+def activate_version(pipe: Any, keys: Keys, version: str) -> Op[str | None]:
     """Point ``active`` at a recorded version; return the version it replaced."""
-    if not pipe.hexists(keys.manifests, version):
+    if not (yield call("hexists", keys.manifests, version)):
         raise ModelNotFound(f"unknown model version {version}")
-    previous = text(pipe.get(keys.active))
+    previous = text((yield call("get", keys.active)))
     pipe.multi()
     queue_activation(pipe, keys, version, previous)
     return previous
 
 
-def queue_activation(pipe: Pipeline, keys: Keys, version: str, previous: str | None) -> None:
+def queue_activation(pipe: Any, keys: Keys, version: str, previous: str | None) -> None:
     pipe.set(keys.active, version)
     if previous != version:
         pipe.lpush(keys.activations, version)
         pipe.ltrim(keys.activations, 0, ACTIVATION_HISTORY_LEN - 1)
 
 
-def plan_rollback(client: Any, keys: Keys) -> RollbackPlan:
+def plan_rollback(keys: Keys) -> Op[RollbackPlan]:
     """Where a rollback goes: the newest earlier activation still recorded, else the parent.
 
-    ``client`` is the plain client or a watching pipeline (both read immediately).
+    Runs on the plain client or inside a transaction (both read immediately).
     """
-    current = text(client.get(keys.active))
+    current = text((yield call("get", keys.active)))
     if current is None:
         raise ModelNotFound("no active model version to roll back from")
-    history = texts(client.lrange(keys.activations, 0, -1))
+    history = texts((yield call("lrange", keys.activations, 0, -1)))
     for index, candidate in enumerate(history):
-        if candidate != current and client.hexists(keys.manifests, candidate):
+        if candidate != current and (yield call("hexists", keys.manifests, candidate)):
             return RollbackPlan(current, candidate, history[index:])
-    parent = text(client.hget(keys.parents, current))
-    if parent and client.hexists(keys.manifests, parent):
+    parent = text((yield call("hget", keys.parents, current)))
+    if parent and (yield call("hexists", keys.manifests, parent)):
         return RollbackPlan(current, parent, [parent])
     raise ModelNotFound(f"nothing to roll back to: {current} has no earlier active version")
 
 
-def apply_rollback(pipe: Pipeline, keys: Keys, plan: RollbackPlan) -> bool:
+def apply_rollback(pipe: Any, keys: Keys, plan: RollbackPlan) -> Op[bool]:
     """Apply ``plan`` if it still holds; ``False`` when the history moved meanwhile."""
-    if plan_rollback(pipe, keys) != plan:
+    if (yield from plan_rollback(keys)) != plan:
         return False
     pipe.multi()
     pipe.set(keys.active, plan.target)
@@ -105,10 +105,13 @@ def apply_rollback(pipe: Pipeline, keys: Keys, plan: RollbackPlan) -> bool:
     return True
 
 
-def forget_version(pipe: Pipeline, keys: Keys, version: str) -> bool:
+def forget_version(pipe: Any, keys: Keys, version: str) -> Op[bool]:
     """Drop a version's metadata unless it is (now) the active one or the active's parent."""
-    active = text(pipe.get(keys.active))
-    if active is not None and version in (active, text(pipe.hget(keys.parents, active))):
+    active = text((yield call("get", keys.active)))
+    if active is not None and version in (
+        active,
+        text((yield call("hget", keys.parents, active))),
+    ):
         return False
     pipe.multi()
     pipe.hdel(keys.manifests, version)

@@ -2,7 +2,7 @@
 
 Activation goes through :class:`~spikeglyph.registry.models.ModelRegistry`, which commits the
 new pointer in Redis and then publishes ``activated``: every replica switches, not only the
-ones this gateway talks to. The registry client is synchronous, so calls run in a thread.
+ones this gateway talks to.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path
-from starlette.concurrency import run_in_threadpool
 
 from spikeglyph.errors import ModelNotFound
 from spikeglyph.modeldir import manifest_dict
@@ -40,7 +39,7 @@ ACTIVATED_EXAMPLE = {
 async def list_models(resources: ResourcesDep) -> list[ModelSummary]:
     """Until a version is activated, the replicas serve the shipped default: list it as active,
     so a fresh install shows what answers its predictions."""
-    summaries = await run_in_threadpool(resources.registry.summaries)
+    summaries = await resources.registry.summaries()
     if any(summary.active for summary in summaries):
         return summaries
     try:
@@ -70,10 +69,10 @@ async def served_model(resources: Resources) -> ModelSummary:
     },
 )
 async def active_model(resources: ResourcesDep) -> ModelSummary:
-    version = await run_in_threadpool(resources.registry.active_version)
+    version = await resources.registry.active_version()
     if version is None:
         return await served_model(resources)
-    manifest = await run_in_threadpool(resources.registry.get, version)
+    manifest = await resources.registry.get(version)
     return ModelSummary(**{**manifest_dict(manifest), "active": True})
 
 
@@ -88,7 +87,7 @@ async def active_model(resources: ResourcesDep) -> ModelSummary:
     dependencies=[ApiKeyDep, Depends(rate_limit("control"))],
 )
 async def rollback(resources: ResourcesDep) -> RegistryEvent:
-    return await run_in_threadpool(resources.registry.rollback)
+    return await resources.registry.rollback()
 
 
 @router.post(
@@ -110,4 +109,4 @@ async def activate(
     ),
 ) -> RegistryEvent:
     """Rolling back is activating an older version."""
-    return await run_in_threadpool(resources.registry.activate, version)
+    return await resources.registry.activate(version)
