@@ -108,11 +108,15 @@ export function predict(image) {
   return request("predict", { method: "POST", body: form });
 }
 
-/** Sends a correction: this image shows class `label`. */
-export function sendFeedback(image, label) {
+/**
+ * Sends a correction: this image shows class `label`. `modelVersion` is the version that made
+ * the prediction; the server reads the image the way that version's dataset needs.
+ */
+export function sendFeedback(image, label, modelVersion) {
   const form = new FormData();
   form.append("file", image, image.name || "drawing.png");
   form.append("label", String(label));
+  if (modelVersion) form.append("model_version", modelVersion);
   return request("feedback", { method: "POST", body: form });
 }
 

@@ -94,7 +94,7 @@ export class Predictor {
     }
     const name = (this.lastPrediction.class_names || [])[label] ?? String(label);
     try {
-      const answer = await sendFeedback(this.lastImage, label);
+      const answer = await sendFeedback(this.lastImage, label, this.lastPrediction.model_version);
       showStatus(`Thanks! Correction “${name}” recorded (${answer.feedback_id}). It will be used in the next fine-tune.`, 10000);
       return true;
     } catch (err) {

@@ -13,8 +13,10 @@ pytestmark = pytest.mark.e2e
 def test_correction_is_sent_and_confirmed(page: Page) -> None:
     install_probe(page)
     draw(page, ONE)
-    page.get_by_role("button", name="Predict").click()
+    with page.expect_response("**/api/v1/predict") as prediction:
+        page.get_by_role("button", name="Predict").click()
     expect(page.locator("#result")).to_have_attribute("data-state", "shown")
+    answered_by = prediction.value.json()["model_version"]
 
     page.get_by_label("Wrong? The right answer is").select_option("4")
     with page.expect_response("**/api/v1/feedback") as answer:
@@ -25,6 +27,8 @@ def test_correction_is_sent_and_confirmed(page: Page) -> None:
     predicted, corrected = forms[0]["fields"], forms[-1]["fields"]
     assert forms[-1]["url"].endswith("/api/v1/feedback")
     assert corrected["label"] == "4"
+    # The version that answered goes too: the server reads the image for its dataset.
+    assert corrected["model_version"] == answered_by
     # The very image that was predicted goes back with the correction.
     assert corrected["file"] == predicted["file"]
     assert corrected["file"]["type"] == "image/png"

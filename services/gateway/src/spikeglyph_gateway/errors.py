@@ -36,3 +36,17 @@ class ServiceUnavailable(ApiError):
 
     status = 503
     code = "service_unavailable"
+
+
+class UnknownFeedbackVersion(ApiError):
+    """A correction names a model version that does not exist (so its dataset is unknown)."""
+
+    status = 422
+    code = "unknown_model_version"
+
+
+class WrongFeedbackDataset(ApiError):
+    """A correction's ``dataset`` contradicts the dataset of the version it corrects."""
+
+    status = 422
+    code = "dataset_mismatch"
