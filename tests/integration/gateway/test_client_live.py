@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from spikeglyph.client import AsyncSpikeGlyphClient, SpikeGlyphAPIError, SpikeGlyphClient
-from spikeglyph.registry import JobStore
+from spikeglyph.registry import FeedbackStore, JobStore
 from spikeglyph.schemas import JobProgress, JobState, TrainParams
 from tests.integration.gateway.stack import API_KEY, Gateway
 from tests.integration.gateway.test_predict import PNG
@@ -24,15 +24,19 @@ def test_predict_feedback_and_models_through_the_client(stack: Gateway, tmp_path
     digit = np.zeros((28, 28), dtype=np.uint8)
     digit[4:24, 13:15] = 255
     with SpikeGlyphClient(stack.url, api_key=API_KEY) as sg:
-        assert sg.predict(path).digit == 7
+        seven = sg.predict(path)
+        assert seven.digit == 7
         assert sg.predict(digit, compact=True).input is None
         batch = sg.predict_batch([PNG, digit])
         assert len(batch) == 2 and all(p.latency_ms.gateway is not None for p in batch)
         assert sg.feedback(digit, 1)
+        feedback_id = sg.feedback(path, 1, model_version=seven.model_version)
         assert isinstance(sg.models(), list)
         with pytest.raises(SpikeGlyphAPIError) as caught:
             sg.activate("no-such-version")
         assert caught.value.status == 404 and caught.value.code == "model_not_found"
+    stored = {item.feedback_id: item for item, _ in FeedbackStore.from_url(stack.redis_url).read()}
+    assert stored[feedback_id].model_version == seven.model_version
 
 
 def test_submit_and_follow_a_job_through_the_client(stack: Gateway) -> None:

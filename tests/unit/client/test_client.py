@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from email.message import Message
+from email.parser import BytesParser
 
 import httpx
 import numpy as np
@@ -43,16 +47,31 @@ def client(handler: Handler, **kwargs: object) -> SpikeGlyphClient:
     )
 
 
-def uploaded_file(request: httpx.Request) -> bytes:
-    """The bytes of the multipart ``file`` part (parsed with the stdlib email parser)."""
-    from email.parser import BytesParser
-
+def multipart(request: httpx.Request) -> dict[str, Message]:
+    """The parts of a multipart body by field name (parsed with the stdlib email parser)."""
     raw = b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n"
     message = BytesParser().parsebytes(raw + request.content)
-    parts = {part.get_param("name", header="content-disposition"): part for part in message.walk()}
-    payload = parts["file"].get_payload(decode=True)
+    return {
+        str(part.get_param("name", header="content-disposition")): part
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+
+
+def uploaded_file(request: httpx.Request) -> bytes:
+    """The bytes of the multipart ``file`` part."""
+    payload = multipart(request)["file"].get_payload(decode=True)
     assert isinstance(payload, bytes)
     return payload
+
+
+def form_fields(request: httpx.Request) -> dict[str, str]:
+    """The plain (non-file) fields of a multipart body."""
+    return {
+        name: str(part.get_payload())
+        for name, part in multipart(request).items()
+        if part.get_filename() is None
+    }
 
 
 def test_an_array_is_png_encoded_and_the_answer_typed() -> None:
@@ -117,6 +136,19 @@ def test_an_unreachable_gateway_raises_a_connection_error() -> None:
         sg.active_model()
 
 
+def test_feedback_names_the_version_that_answered() -> None:
+    forms: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        forms.append(form_fields(request))
+        return httpx.Response(202, json={"feedback_id": "f1"})
+
+    with client(handler) as sg:
+        assert sg.feedback(b"\x89PNG\r\n\x1a\n", 7, model_version="mnist-v3") == "f1"
+        sg.feedback(b"\x89PNG\r\n\x1a\n", label=2)
+    assert forms == [{"label": "7", "model_version": "mnist-v3"}, {"label": "2"}]
+
+
 def test_protected_calls_carry_the_key_and_others_do_not() -> None:
     keys: dict[str, str | None] = {}
 
@@ -169,10 +201,7 @@ def stream_server() -> tuple[Handler, list[str | None]]:
     return handler, resumed_from
 
 
-def test_following_a_job_resumes_after_a_dropped_stream(monkeypatch: pytest.MonkeyPatch) -> None:
-    from spikeglyph.client.events import EventFollower
-
-    monkeypatch.setattr(EventFollower, "backoff_s", 0.0)
+def test_following_a_job_resumes_after_a_dropped_stream() -> None:
     handler, resumed_from = stream_server()
     with client(handler) as sg:
         events = list(sg.follow_job("j1"))
@@ -186,10 +215,7 @@ def test_following_a_job_resumes_after_a_dropped_stream(monkeypatch: pytest.Monk
     assert final.state is JobState.succeeded and final.result == {"version": "v2"}
 
 
-def test_the_async_client_follows_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    from spikeglyph.client.events import EventFollower
-
-    monkeypatch.setattr(EventFollower, "backoff_s", 0.0)
+def test_the_async_client_follows_the_same_way() -> None:
     handler, _ = stream_server()
 
     async def follow() -> list[str]:
@@ -212,3 +238,57 @@ def test_a_job_that_never_ends_times_out() -> None:
 
     with client(handler) as sg, pytest.raises(TimeoutError):
         list(sg.follow_job("j1", timeout=0.2))
+
+
+def test_a_refused_event_stream_raises_the_api_error_at_once(waits: list[float]) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        body = {"error": {"code": "job_not_found", "message": "no job j9"}}
+        return httpx.Response(404, json=body)
+
+    with client(handler) as sg, pytest.raises(SpikeGlyphAPIError) as caught:
+        list(sg.follow_job("j9"))
+    assert (caught.value.status, caught.value.code) == (404, "job_not_found")
+    assert seen == ["/api/v1/jobs/j9/events"] and waits == []
+
+
+def test_a_stream_that_keeps_dropping_gives_up_with_a_connection_error() -> None:
+    from spikeglyph.client.events import MAX_RECONNECTS
+
+    opened: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        opened.append(request.headers.get("last-event-id"))
+        return httpx.Response(200, content=sse([]), headers={"content-type": "text/event-stream"})
+
+    with client(handler) as sg, pytest.raises(SpikeGlyphConnectionError, match="ended before"):
+        list(sg.follow_job("j1"))
+    assert len(opened) == MAX_RECONNECTS + 1
+
+
+def test_methods_keep_their_signature_and_docstring() -> None:
+    import inspect
+
+    blocking, awaited = SpikeGlyphClient("http://gw"), AsyncSpikeGlyphClient("http://gw")
+    for method in (blocking.feedback, awaited.feedback):
+        assert list(inspect.signature(method).parameters) == ["image", "label", "model_version"]
+        assert method.__doc__ and "feedback_id" in method.__doc__
+        assert method.__name__ == "feedback"
+    blocking.close()
+    asyncio.run(awaited.close())
+
+
+LAYERS_PROBE = """
+import sys
+import spikeglyph.client
+forbidden = {"redis", "onnxruntime", "fastapi", "starlette", "torch", "snntorch", "typer"}
+print(",".join(sorted({name.split(".")[0] for name in sys.modules} & forbidden)))
+"""
+
+
+def test_the_client_imports_no_server_runtime_or_training_code() -> None:
+    probe = [sys.executable, "-c", LAYERS_PROBE]
+    result = subprocess.run(probe, capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == ""

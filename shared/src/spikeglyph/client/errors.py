@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 
+from spikeglyph.errors import SpikeGlyphError
 
-class SpikeGlyphAPIError(Exception):
+
+class SpikeGlyphAPIError(SpikeGlyphError):
     """The API answered an error (``status`` ≥ 400) with ``{"error": {"code", "message"}}``.
 
-    ``retry_after`` holds the ``Retry-After`` seconds of a 429 or 503, when given.
+    ``retry_after`` holds the seconds a 429 or 503 asked to wait (its ``Retry-After``, given
+    as seconds or as an HTTP date), when given. A :class:`SpikeGlyphError`, so callers that
+    already report the project's errors report these too.
     """
 
     def __init__(
@@ -37,6 +45,26 @@ class SpikeGlyphConnectionError(SpikeGlyphAPIError):
         super().__init__(0, "connection_error", message)
 
 
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Read ``Retry-After``: whole seconds, or an HTTP date (seconds from ``now`` until it).
+
+    A date already past reads as 0; a value that is neither reads as absent, so a malformed
+    header never turns an answer into a crash.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # RFC 9110 dates are GMT
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
 def raise_for_error(response: httpx.Response) -> None:
     """Raise :class:`SpikeGlyphAPIError` for an error answer, reading the uniform body."""
     if response.status_code < 400:
@@ -49,12 +77,19 @@ def raise_for_error(response: httpx.Response) -> None:
         request_id = detail.get("request_id")
     except (ValueError, KeyError, TypeError, AttributeError):
         pass  # not our body (a proxy's page, say): keep the status line
-    request_id = request_id or response.headers.get("x-request-id")
-    retry_after = response.headers.get("retry-after")
     raise SpikeGlyphAPIError(
         response.status_code,
         code,
         message,
-        request_id=request_id,
-        retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+        request_id=request_id or response.headers.get("x-request-id"),
+        retry_after=retry_after_seconds(response.headers.get("retry-after")),
     )
+
+
+@contextmanager
+def connection_errors() -> Iterator[None]:
+    """Turn httpx's transport failures (refused, reset, timed out) into ours."""
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise SpikeGlyphConnectionError(f"{type(exc).__name__}: {exc}") from exc
