@@ -32,14 +32,3 @@ class JobOptions(TypedDict, total=False):
     progress: ProgressFn | None
     should_stop: StopFn | None
     version: str | None
-
-
-class EvaluateOptions(TypedDict, total=False):
-    """What an evaluation reads: ``dataset`` (None: the model's own) and its ``split``, at
-    most ``max_samples`` images of it, on ``device``."""
-
-    data_dir: Required[Path]
-    dataset: str | None
-    split: str
-    max_samples: int | None
-    device: str

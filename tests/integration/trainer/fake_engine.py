@@ -1,4 +1,4 @@
-"""A training engine without torch: writes valid model directories and scripted metrics.
+"""A training engine and evaluator without torch: valid model directories, scripted metrics.
 
 It lets the in-process lifecycle tests drive every branch (progress, cancellation, the
 finetune gate) in milliseconds; the real engine is exercised by the worker tests.
@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spikeglyph.errors import JobCancelled
-from spikeglyph.job_options import EvaluateOptions, JobOptions
+from spikeglyph.job_options import JobOptions
 from spikeglyph.modeldir import Manifest, load_manifest, write_model_dir
 from spikeglyph.schemas import (
     FinetuneParams,
@@ -100,9 +100,18 @@ class FakeEngine:
         self._loop(1, run)
         return self._model(run["workdir"], "grown", parent=load_manifest(base_dir).version)
 
-    def evaluate(self, model_dir: Path, **options: Unpack[EvaluateOptions]) -> dict[str, Any]:
+    # --- the Evaluator side: scripted accuracies instead of running ONNX graphs -----------------
+    def evaluate(
+        self,
+        model_dir: Path,
+        *,
+        data_dir: Path,
+        dataset: str | None,
+        split: str,
+        max_samples: int | None,
+    ) -> dict[str, Any]:
         tag = load_manifest(model_dir).metrics["tag"]
-        return {"accuracy": self.val[tag], "n": options.get("max_samples") or 1000, "per_class": []}
+        return {"accuracy": self.val[tag], "n": max_samples or 1000, "per_class": []}
 
     def accuracy_on(
         self, model_dir: Path, images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]

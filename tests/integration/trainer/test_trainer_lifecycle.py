@@ -38,13 +38,15 @@ def services(redis_url: str, tmp_path: Path) -> Iterator[WorkerServices]:
         progress_interval_s=0.0,
         retention_keep=3,
     )
+    engine = FakeEngine()
     yield WorkerServices(
         settings=settings,
         redis=client,
         jobs=JobStore(client),
         registry=ModelRegistry(client, settings.artifacts_dir),
         feedback=FeedbackStore(client),
-        engine=FakeEngine(),
+        engine=engine,
+        evaluator=engine,
     )
     client.close()
 

@@ -1,9 +1,10 @@
 """The seam between the job logic and the torch training code.
 
-Job functions talk to a :class:`TrainingEngine`; the worker uses :class:`TorchEngine`, which
-imports ``spikeglyph.train.api`` (and so torch) only on the first call. That call happens
-inside the pool child that runs the job, after the fork, so the parent worker process never
-initialises torch or CUDA (CUDA is not fork-safe).
+Job functions that train talk to a :class:`TrainingEngine` (evaluation needs no torch: it
+runs the served ONNX graph, see :mod:`spikeglyph.evaluation`); the worker uses
+:class:`TorchEngine`, which imports ``spikeglyph.train.api`` (and so torch) only on the first
+call. That call happens inside the pool child that runs the job, after the fork, so the parent
+worker process never initialises torch or CUDA (CUDA is not fork-safe).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spikeglyph.errors import InvalidJobParams
-from spikeglyph.job_options import EvaluateOptions, JobOptions, ProgressFn, StopFn
+from spikeglyph.job_options import JobOptions, ProgressFn, StopFn
 from spikeglyph.schemas import FinetuneParams, NeurogenesisParams, TrainParams
 
 __all__ = ["ProgressFn", "StopFn", "TorchEngine", "TrainingEngine"]
@@ -41,12 +42,6 @@ class TrainingEngine(Protocol):
     def neurogenesis(
         self, base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[JobOptions]
     ) -> Path: ...
-
-    def evaluate(self, model_dir: Path, **options: Unpack[EvaluateOptions]) -> dict[str, Any]: ...
-
-    def accuracy_on(
-        self, model_dir: Path, images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]
-    ) -> float: ...
 
 
 class TorchEngine:
@@ -83,13 +78,3 @@ class TorchEngine:
         if not hasattr(self.api, "neurogenesis"):
             raise InvalidJobParams("neurogenesis is not available in this version of SpikeGlyph")
         return Path(self.api.neurogenesis(base_dir, params=params, **run))
-
-    def evaluate(self, model_dir: Path, **options: Unpack[EvaluateOptions]) -> dict[str, Any]:
-        result: dict[str, Any] = self.api.evaluate(model_dir, **options)
-        return result
-
-    def accuracy_on(
-        self, model_dir: Path, images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]
-    ) -> float:
-        """Accuracy (0..1) on given uint8 28×28 images, e.g. held-out feedback."""
-        return float(self.api.accuracy_on(model_dir, images, labels))

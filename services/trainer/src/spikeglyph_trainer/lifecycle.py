@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from spikeglyph.registry import (
 from spikeglyph.schemas import JobKind, JobProgress, JobState
 from spikeglyph_trainer import lease
 from spikeglyph_trainer.engine import TrainingEngine
+from spikeglyph_trainer.evaluator import Evaluator, OnnxEvaluator
 from spikeglyph_trainer.jobs.context import JobContext
 from spikeglyph_trainer.jobs.handlers import JOB_HANDLERS
 from spikeglyph_trainer.progress import ProgressReporter, Sink, StopCheck
@@ -57,6 +58,7 @@ class WorkerServices:
     registry: ModelRegistry
     feedback: FeedbackStore
     engine: TrainingEngine
+    evaluator: Evaluator = field(default_factory=OnnxEvaluator)
 
 
 class _Superseded(Exception):
@@ -192,6 +194,7 @@ def _run_body(
         job_id=job_id,
         settings=settings,
         engine=services.engine,
+        evaluator=services.evaluator,
         registry=services.registry,
         feedback=services.feedback,
         workdir=workdir,

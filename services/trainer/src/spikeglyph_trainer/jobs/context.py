@@ -8,6 +8,7 @@ from pathlib import Path
 from spikeglyph.job_options import JobOptions
 from spikeglyph.registry import FeedbackStore, ModelRegistry
 from spikeglyph_trainer.engine import StopFn, TrainingEngine
+from spikeglyph_trainer.evaluator import Evaluator
 from spikeglyph_trainer.progress import ProgressReporter
 from spikeglyph_trainer.settings import TrainerSettings
 
@@ -17,6 +18,7 @@ class JobContext:
     job_id: str
     settings: TrainerSettings
     engine: TrainingEngine
+    evaluator: Evaluator
     registry: ModelRegistry
     feedback: FeedbackStore
     workdir: Path

@@ -1,4 +1,8 @@
-"""``evaluate``: accuracy of a published version on a dataset split."""
+"""``evaluate``: accuracy of a published version on a dataset split.
+
+Measured with ONNX Runtime, the way the version is served, so every family that can be
+activated (surrogate-gradient, STDP, fixed-point) is evaluated the same way.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,12 @@ def run_evaluate(ctx: JobContext, params: EvaluateParams) -> dict[str, Any]:
     version = manifest.version
     dataset = params.dataset or manifest.dataset
     ctx.reporter.phase("evaluating", f"{version} on {dataset}/{params.split}")
-    metrics = ctx.engine.evaluate(
+    metrics = ctx.evaluator.evaluate(
         model_dir,
         data_dir=ctx.settings.data_dir,
         dataset=dataset,
         split=params.split,
         max_samples=params.max_samples,
-        device=ctx.device,
     )
     return {
         "version": version,

@@ -84,18 +84,17 @@ def _judge(
     holdout_labels: Labels,
 ) -> tuple[GateDecision, dict[str, float]]:
     def val_accuracy(model_dir: Path) -> float:
-        metrics = ctx.engine.evaluate(
+        metrics = ctx.evaluator.evaluate(
             model_dir,
             data_dir=ctx.settings.data_dir,
             dataset=dataset,
             split="val",
             max_samples=params.max_val_samples,
-            device=ctx.device,
         )
         return float(metrics["accuracy"])
 
     def feedback_accuracy(model_dir: Path) -> float:
-        return ctx.engine.accuracy_on(model_dir, holdout_images, holdout_labels)
+        return ctx.evaluator.accuracy_on(model_dir, holdout_images, holdout_labels)
 
     scores = {
         "base_val_accuracy": val_accuracy(base_dir),
