@@ -57,6 +57,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "model_not_found": 404,
     "invalid_model": 422,
     "checksum_mismatch": 422,
+    "invalid_model_archive": 422,
     "invalid_version": 400,
     "version_conflict": 409,
     "registry_unavailable": 503,

@@ -84,6 +84,12 @@ class ChecksumMismatch(InvalidModel):
     code = "checksum_mismatch"
 
 
+class InvalidModelArchive(InvalidModel):
+    """An uploaded model archive that is not a flat, well-formed model directory."""
+
+    code = "invalid_model_archive"
+
+
 class InvalidVersionName(ModelError):
     """A version id that is not a plain safe name (path traversal, separators, too long)."""
 

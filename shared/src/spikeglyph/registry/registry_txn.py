@@ -119,3 +119,14 @@ def forget_version(pipe: Any, keys: Keys, version: str) -> Op[bool]:
     pipe.hdel(keys.parents, version)
     pipe.lrem(keys.activations, 0, version)
     return True
+
+
+def activate_if_unset(pipe: Any, keys: Keys, version: str) -> Op[bool]:
+    """Activate a recorded version only if no version is active (the shipped default)."""
+    if (yield call("get", keys.active)) is not None:
+        return False
+    if not (yield call("hexists", keys.manifests, version)):
+        raise ModelNotFound(f"unknown model version {version}")
+    pipe.multi()
+    queue_activation(pipe, keys, version, None)
+    return True
