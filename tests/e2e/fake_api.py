@@ -25,7 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from spikeglyph.errors import ImageTooLarge, SpikeGlyphError
+from spikeglyph.errors import ImageTooLarge, InvalidRequest, SpikeGlyphError
 from spikeglyph.schemas import JobKind, JobSubmit
 from tests.e2e.fake_inference import FakeModel, load_centroids, predict
 from tests.e2e.fake_jobs import FakeJobs, FakeRegistry
@@ -37,15 +37,6 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-STATUS_BY_CODE = {
-    "invalid_image": 400,
-    "blank_image": 422,
-    "unsupported_media_type": 415,
-    "payload_too_large": 413,
-    "model_not_found": 404,
-    "job_not_found": 404,
-    "invalid_job_params": 422,
-}
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -84,7 +75,7 @@ async def read_image(request: Request, max_bytes: int) -> bytes:
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise SpikeGlyphError("Send the image in the multipart field `file`.")
+            raise InvalidRequest("Send the image in the multipart field `file`.")
         return await upload.read()
     body = await request.body()
     if content_type.startswith("application/json"):
@@ -130,7 +121,7 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
 
     @app.exception_handler(SpikeGlyphError)
     async def domain_error(_: Request, exc: SpikeGlyphError) -> JSONResponse:
-        return error(STATUS_BY_CODE.get(exc.code, 400), exc.code, exc.message)
+        return error(exc.status, exc.code, exc.message)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

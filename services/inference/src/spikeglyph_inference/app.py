@@ -14,7 +14,7 @@ Endpoints (service-internal; the gateway publishes them under ``/api/v1``):
 ==========================  ===========================================================
 
 ``?compact=true`` on the predict routes drops rasters, traces and the echoed input.
-Errors use the uniform body of :mod:`spikeglyph.api_errors`: 400 empty/truncated/blank image,
+Errors use the uniform body of :mod:`spikeglyph.server.errors`: 400 empty/truncated/blank image,
 413 too many bytes (checked while the body streams in) or pixels, 415 not an image or an
 unsupported type, 422 wrong JSON, 503 + ``Retry-After`` when the queue is full or no model is
 loaded, 504 when a request is not answered within ``request_timeout_s``.
@@ -39,10 +39,11 @@ from PIL import Image, ImageDraw
 from starlette.types import Scope
 
 import spikeglyph
-from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
 from spikeglyph.errors import DeviceUnavailable
-from spikeglyph.request_context import settle_heap
 from spikeglyph.runtime import ModelRunner
+from spikeglyph.server.body_limit import BodySizeLimitMiddleware
+from spikeglyph.server.errors import install_error_handlers
+from spikeglyph.server.heap import settle_heap
 from spikeglyph_inference.api import api_router
 from spikeglyph_inference.batcher import MicroBatcher
 from spikeglyph_inference.deps import Service

@@ -13,8 +13,8 @@ Every Redis key lives under a namespace (default ``spikeglyph``, see :class:`Key
 
 from spikeglyph.registry.artifacts import ArtifactStore
 from spikeglyph.registry.connection import connect, connect_async, redis_guard
-from spikeglyph.registry.feedback import FeedbackStore, InvalidFeedback, to_uint8_image
-from spikeglyph.registry.job_records import JOB_TTL_S, InvalidJobTransition
+from spikeglyph.registry.feedback import FeedbackStore, to_uint8_image
+from spikeglyph.registry.job_records import JOB_TTL_S
 from spikeglyph.registry.jobs import JobStore
 from spikeglyph.registry.jobs_async import AsyncJobStore
 from spikeglyph.registry.keys import DEFAULT_NAMESPACE, REGISTRY_CHANNEL, Keys
@@ -29,8 +29,6 @@ __all__ = [
     "ArtifactStore",
     "AsyncJobStore",
     "FeedbackStore",
-    "InvalidFeedback",
-    "InvalidJobTransition",
     "JobStore",
     "Keys",
     "ModelRegistry",

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import redis
 from redis.typing import EncodableT, FieldT
 
-from spikeglyph.errors import SpikeGlyphError
+from spikeglyph.errors import InvalidFeedback
 from spikeglyph.registry.connection import connect, redis_guard, require_binary, text
 from spikeglyph.registry.keys import DEFAULT_NAMESPACE, Keys
 from spikeglyph.schemas import DatasetName, FeedbackItem, utcnow
@@ -31,12 +31,6 @@ _STREAM_ID = re.compile(r"^\d+-\d+$")
 _DATASETS: tuple[str, ...] = get_args(DatasetName)
 
 Image = npt.NDArray[np.uint8]
-
-
-class InvalidFeedback(SpikeGlyphError, ValueError):
-    """A correction that cannot be stored: bad label, dataset, image shape or pixel values."""
-
-    code = "invalid_feedback"
 
 
 class FeedbackStore:

@@ -90,7 +90,7 @@ class JobStore:
     ) -> JobInfo:
         """Change a job and announce the change (see :func:`~.job_records.apply_update`).
 
-        Raises :class:`~.job_records.InvalidJobTransition` when a finished job would change.
+        Raises :class:`~spikeglyph.errors.InvalidJobTransition` when a finished job would change.
         """
         check_job_id(job_id)
         key = self.keys.job(job_id)
