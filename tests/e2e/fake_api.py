@@ -25,7 +25,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from spikeglyph.errors import ImageTooLarge, SpikeGlyphError
+from spikeglyph.errors import (
+    ImageTooLarge,
+    InvalidFeedback,
+    InvalidImage,
+    InvalidJobParams,
+    InvalidRequest,
+    JobNotFound,
+    MissingApiKey,
+    ModelNotFound,
+    SpikeGlyphError,
+    WrongApiKey,
+)
 from spikeglyph.schemas import JobKind, JobSubmit
 from tests.e2e.fake_inference import FakeModel, load_centroids, predict
 from tests.e2e.fake_jobs import FakeJobs, FakeRegistry
@@ -37,19 +48,12 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-STATUS_BY_CODE = {
-    "invalid_image": 400,
-    "blank_image": 422,
-    "unsupported_media_type": 415,
-    "payload_too_large": 413,
-    "model_not_found": 404,
-    "job_not_found": 404,
-    "invalid_job_params": 422,
-}
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def refuse(exc: SpikeGlyphError) -> JSONResponse:
+    """The real error body, with the status and code the error class declares."""
+    body = {"error": {"code": exc.code, "message": exc.message}}
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
 class PredictStats:
@@ -84,7 +88,7 @@ async def read_image(request: Request, max_bytes: int) -> bytes:
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise SpikeGlyphError("Send the image in the multipart field `file`.")
+            raise InvalidRequest("Send the image in the multipart field `file`.")
         return await upload.read()
     body = await request.body()
     if content_type.startswith("application/json"):
@@ -114,9 +118,9 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
     def check_key(request: Request) -> JSONResponse | None:
         given = request.headers.get("x-api-key")
         if not given:
-            return error(401, "missing_api_key", "This route needs an X-API-Key header.")
+            return refuse(MissingApiKey("This route needs an X-API-Key header."))
         if given != api_key:
-            return error(403, "invalid_api_key", "The API key is not valid.")
+            return refuse(WrongApiKey("The API key is not valid."))
         return None
 
     @app.middleware("http")
@@ -130,7 +134,7 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
 
     @app.exception_handler(SpikeGlyphError)
     async def domain_error(_: Request, exc: SpikeGlyphError) -> JSONResponse:
-        return error(STATUS_BY_CODE.get(exc.code, 400), exc.code, exc.message)
+        return refuse(exc)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -160,9 +164,9 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
         label = str(form.get("label", ""))
         upload = form.get("file")
         if not label.isdigit() or not 0 <= int(label) <= 9:
-            return error(422, "invalid_label", "`label` must be a class index 0–9.")
+            return refuse(InvalidFeedback("`label` must be a class index 0–9."))
         if upload is None or isinstance(upload, str):
-            return error(400, "invalid_image", "Send the image in the multipart field `file`.")
+            return refuse(InvalidImage("Send the image in the multipart field `file`."))
         predict(active_model(), await upload.read())  # refuses what is not an image
         item = {"feedback_id": f"fb-{len(stats.feedback) + 1:04d}", "label": int(label)}
         stats.feedback.append(item)
@@ -175,7 +179,7 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
         try:
             params = body.typed_params().model_dump()
         except ValueError as exc:
-            return error(422, "invalid_job_params", str(exc).splitlines()[0])
+            return refuse(InvalidJobParams(str(exc).splitlines()[0]))
         job = jobs.start(JobKind(body.kind), params)
         return JSONResponse({"job_id": job.job_id}, status_code=202)
 
@@ -186,7 +190,7 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
     @app.get("/api/v1/jobs/{job_id}", response_model=None)
     async def get_job(job_id: str) -> dict[str, Any] | JSONResponse:
         job = jobs.get(job_id)
-        return job.info() if job else error(404, "job_not_found", f"No job {job_id}.")
+        return job.info() if job else refuse(JobNotFound(f"No job {job_id}."))
 
     @app.delete("/api/v1/jobs/{job_id}", response_model=None)
     async def cancel(request: Request, job_id: str) -> dict[str, Any] | JSONResponse:
@@ -194,7 +198,7 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
             return refused
         job = jobs.get(job_id)
         if job is None:
-            return error(404, "job_not_found", f"No job {job_id}.")
+            return refuse(JobNotFound(f"No job {job_id}."))
         job.cancel_requested = True
         return job.info()
 
@@ -202,7 +206,7 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
     async def events(job_id: str) -> Response:
         job = jobs.get(job_id)
         if job is None:
-            return error(404, "job_not_found", f"No job {job_id}.")
+            return refuse(JobNotFound(f"No job {job_id}."))
         return jobs.event_stream(job)
 
     @app.get("/api/v1/models")
@@ -218,7 +222,7 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
         if refused := check_key(request):
             return refused
         if not registry.activate(version):
-            return error(404, "model_not_found", f"No model version {version}.")
+            return refuse(ModelNotFound(f"No model version {version}."))
         return registry.active()
 
     @app.get("/_fake/stats")

@@ -1,11 +1,11 @@
-"""Request ids (spikeglyph.logs) and the post-start-up heap freeze (spikeglyph.request_context)."""
+"""Request ids (spikeglyph.logs) and the post-start-up heap freeze (spikeglyph.server.heap)."""
 
 from __future__ import annotations
 
 import gc
 
 from spikeglyph.logs import new_request_id
-from spikeglyph.request_context import settle_heap
+from spikeglyph.server.heap import settle_heap
 
 
 def test_request_ids_are_32_hex_digits_and_differ() -> None:

@@ -1,12 +1,20 @@
 """SpikeGlyph: spiking neural network digit recognition.
 
-The package is split so that serving never pulls torch:
+The package is split into layers, each installed by an extra, so that serving never pulls torch
+and a client never pulls a server:
 
-* the torch-free core (this package's top-level modules): dataset readers, image
-  preprocessing, the ONNX Runtime wrapper, energy accounting, the model directory format and
-  registry, pydantic schemas, settings and the HTTP client;
-* the training extra, :mod:`spikeglyph.train` (``pip install spikeglyph[train]``): snntorch
-  models, encoders, training loops, ONNX export, quantisation and structural plasticity.
+* the core and the HTTP client (``pip install spikeglyph``): errors, schemas, settings, image
+  preprocessing, dataset readers, the model directory format, energy accounting and
+  :mod:`spikeglyph.client`;
+* ``runtime``: :mod:`spikeglyph.runtime`, the ONNX Runtime wrapper;
+* ``store``: :mod:`spikeglyph.registry`, the model registry, feedback and job stores in Redis;
+* ``server``: :mod:`spikeglyph.server`, what both services' FastAPI apps share;
+* ``cli``: :mod:`spikeglyph.cli`, the ``spikeglyph`` command;
+* ``train``: :mod:`spikeglyph.train`, snntorch models, encoders, training loops, ONNX export,
+  quantisation and structural plasticity.
+
+The import-linter contracts in the repository's ``pyproject.toml`` keep each layer to what its
+extra installs.
 """
 
 __version__ = "0.1.0"

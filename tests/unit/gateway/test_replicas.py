@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from spikeglyph_gateway.errors import NoReplicaAvailable
+from spikeglyph.errors import NoReplicaAvailable
 from spikeglyph_gateway.replicas import ReplicaPool
 from spikeglyph_gateway.upstream import (
     RequestOptions,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spikeglyph_gateway.errors import MissingApiKey, WrongApiKey
+from spikeglyph.errors import MissingApiKey, WrongApiKey
 from spikeglyph_gateway.security import check_api_key
 
 KEYS = ["first-key-0123456789abcdef", "second-key-0123456789abcdef"]

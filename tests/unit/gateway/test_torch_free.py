@@ -1,4 +1,5 @@
-"""The gateway image carries no torch: importing and building the app must not pull it in."""
+"""The gateway image carries neither torch nor ONNX Runtime: importing and building the app, and
+generating its OpenAPI document (examples included), must not pull them in."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import sys
 import spikeglyph.client
 from spikeglyph_gateway.app import create_app
 from spikeglyph_gateway.config import GatewaySettings
-create_app(GatewaySettings())
-roots = {'torch', 'snntorch', 'spikeglyph_trainer'}
-heavy = sorted(m for m in sys.modules
-               if m.split('.')[0] in roots or m.startswith('spikeglyph.train'))
+create_app(GatewaySettings()).openapi()
+roots = {'torch', 'snntorch', 'spikeglyph_trainer', 'onnxruntime'}
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in roots
+               or m.startswith(('spikeglyph.train', 'spikeglyph.runtime')))
 print(','.join(heavy))
 """
 
 
-def test_gateway_app_and_python_client_import_neither_torch_nor_trainer_code() -> None:
+def test_gateway_app_and_python_client_import_no_torch_trainer_code_or_onnx_runtime() -> None:
     result = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True
     )

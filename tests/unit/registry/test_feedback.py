@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spikeglyph.registry import FeedbackStore, InvalidFeedback
+from spikeglyph.errors import InvalidFeedback
+from spikeglyph.registry import FeedbackStore
 from spikeglyph.registry import feedback as feedback_module
 
 

@@ -9,8 +9,8 @@ import time
 import pytest
 import redis
 
-from spikeglyph.errors import JobNotFound
-from spikeglyph.registry import AsyncJobStore, InvalidJobTransition, JobStore, connect_async
+from spikeglyph.errors import InvalidJobTransition, JobNotFound
+from spikeglyph.registry import AsyncJobStore, JobStore, connect_async
 from spikeglyph.schemas import JobKind, JobProgress, JobState
 from tests.support.procs import RedisServer
 from tests.unit.registry.conftest import NAMESPACE

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 import spikeglyph
-from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
-from spikeglyph.request_context import settle_heap
 from spikeglyph.schemas import ImagePayload
+from spikeglyph.server.body_limit import BodySizeLimitMiddleware
+from spikeglyph.server.errors import install_error_handlers
+from spikeglyph.server.heap import settle_heap
 from spikeglyph_gateway.api import api_router
 from spikeglyph_gateway.config import GatewaySettings
 from spikeglyph_gateway.frontend import mount_frontend

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from spikeglyph_gateway.errors import RateLimited
+from spikeglyph.errors import RateLimited
 from spikeglyph_gateway.ratelimit import retry_after_header
 from spikeglyph_gateway.resources import Resources
 from spikeglyph_gateway.security import API_KEY_HEADER, check_api_key, client_address

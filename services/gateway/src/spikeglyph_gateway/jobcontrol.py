@@ -12,9 +12,9 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from spikeglyph.errors import ServiceUnavailable
 from spikeglyph.schemas import JobInfo, JobKind, JobState
 from spikeglyph.tasks import QUEUE, TASK_NAMES
-from spikeglyph_gateway.errors import ServiceUnavailable
 from spikeglyph_gateway.resources import Resources
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """What every answer of the gateway needs: request id, security headers, an access log line
-and the request metrics (on :class:`spikeglyph.request_context.RequestContextBase`)."""
+and the request metrics (on :class:`spikeglyph.server.request_context.RequestContextBase`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 from starlette.types import ASGIApp, Scope
 
-from spikeglyph.request_context import RequestContextBase
+from spikeglyph.server.request_context import RequestContextBase
 from spikeglyph_gateway.metrics import GatewayMetrics
 
 access_log = logging.getLogger("spikeglyph_gateway.access")

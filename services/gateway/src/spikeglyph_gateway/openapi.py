@@ -11,10 +11,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from spikeglyph.errors import InvalidRequest
+from spikeglyph_gateway.responses import error_responses
+
 ERROR_BODY_REF = {"$ref": "#/components/schemas/ErrorBody"}
 VALIDATION_EXAMPLE = {
     "error": {
-        "code": "validation_error",
+        "code": InvalidRequest.code,
         "message": "body.params.epochs: Input should be greater than or equal to 1",
         "request_id": "3f0c2a9e5b7d4e1f9a8b6c5d4e3f2a1b",
     }
@@ -29,7 +32,7 @@ def uniform_validation_errors(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             content = response.setdefault("content", {}).setdefault("application/json", {})
             if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
-                response["description"] = "The body or parameters fail validation."
+                response["description"] = error_responses(422)[422]["description"]
                 content["schema"] = ERROR_BODY_REF
                 content.setdefault("example", VALIDATION_EXAMPLE)
     schemas = document.get("components", {}).get("schemas", {})

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from spikeglyph_gateway.errors import NoReplicaAvailable
+from spikeglyph.errors import NoReplicaAvailable
 from spikeglyph_gateway.upstream import Transport, Upstream, UpstreamBusy, UpstreamUnreachable
 
 log = logging.getLogger(__name__)

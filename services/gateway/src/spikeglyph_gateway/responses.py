@@ -1,9 +1,14 @@
-"""OpenAPI documentation of the uniform error body, shared by the routers."""
+"""OpenAPI documentation of the uniform error body, shared by the routers.
+
+The codes each status may carry come from the error classes themselves
+(:func:`spikeglyph.errors.codes_with_status`), so the document cannot drift from the answers.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from spikeglyph.errors import FRAMEWORK_CODES, codes_with_status
 from spikeglyph.schemas import ErrorBody
 
 _DESCRIPTIONS = {
@@ -21,21 +26,30 @@ _DESCRIPTIONS = {
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entries documenting the uniform error body for ``statuses``."""
-    return {
-        status: {
-            "model": ErrorBody,
-            "description": _DESCRIPTIONS.get(status, "Error."),
-            "content": {
-                "application/json": {
-                    "example": {
-                        "error": {
-                            "code": "rate_limited" if status == 429 else "error_code",
-                            "message": _DESCRIPTIONS.get(status, "Error."),
-                            "request_id": "3f0c2a9e5b7d4e1f9a8b6c5d4e3f2a1b",
-                        }
-                    }
-                }
-            },
+    return {status: _error_response(status) for status in statuses}
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    description = _DESCRIPTIONS.get(status, "Error.")
+    codes = codes_with_status(status)
+    example = {
+        "error": {
+            "code": _example_code(status, codes),
+            "message": description,
+            "request_id": "3f0c2a9e5b7d4e1f9a8b6c5d4e3f2a1b",
         }
-        for status in statuses
     }
+    listed = f" Codes: {', '.join(f'`{code}`' for code in codes)}." if codes else ""
+    return {
+        "model": ErrorBody,
+        "description": description + listed,
+        "content": {"application/json": {"example": example}},
+    }
+
+
+def _example_code(status: int, codes: list[str]) -> str:
+    """The status's generic code when a class carries it (``validation_error``), else the first."""
+    generic = FRAMEWORK_CODES.get(status)
+    if generic in codes or not codes:
+        return generic or "error"
+    return codes[0]

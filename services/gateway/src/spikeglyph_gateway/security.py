@@ -10,7 +10,7 @@ import hmac
 
 from starlette.requests import Request
 
-from spikeglyph_gateway.errors import MissingApiKey, WrongApiKey
+from spikeglyph.errors import MissingApiKey, WrongApiKey
 
 API_KEY_HEADER = "X-API-Key"
 

@@ -14,54 +14,37 @@ Endpoints (service-internal; the gateway publishes them under ``/api/v1``):
 ==========================  ===========================================================
 
 ``?compact=true`` on the predict routes drops rasters, traces and the echoed input.
-Errors use the uniform body of :mod:`spikeglyph.api_errors`: 400 empty/truncated/blank image,
+Errors use the uniform body of :mod:`spikeglyph.server.errors`: 400 empty/truncated/blank image,
 413 too many bytes (checked while the body streams in) or pixels, 415 not an image or an
 unsupported type, 422 wrong JSON, 503 + ``Retry-After`` when the queue is full or no model is
 loaded, 504 when a request is not answered within ``request_timeout_s``.
 
-The lifespan owns every resource: the model holder (registry's active version, else the
-shipped default), the registry watcher threads, the preprocessing pool and the micro-batcher.
+The lifespan (:class:`~spikeglyph_inference.lifespan.ServiceParts`) owns every resource: the
+model holder (registry's active version, else the shipped default), the registry watcher
+threads, the preprocessing pool and the micro-batcher.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
-import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import anyio
 from fastapi import FastAPI
-from PIL import Image, ImageDraw
 from starlette.types import Scope
 
 import spikeglyph
-from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
-from spikeglyph.errors import DeviceUnavailable
-from spikeglyph.request_context import settle_heap
 from spikeglyph.runtime import ModelRunner
+from spikeglyph.server.body_limit import BodySizeLimitMiddleware
+from spikeglyph.server.errors import install_error_handlers
 from spikeglyph_inference.api import api_router
-from spikeglyph_inference.batcher import MicroBatcher
-from spikeglyph_inference.deps import Service
+from spikeglyph_inference.lifespan import RegistryFactory, ServiceParts
 from spikeglyph_inference.metrics import Metrics
-from spikeglyph_inference.model_holder import ModelHolder, Registry, RunnerFactory
-from spikeglyph_inference.predictor import (
-    ImagePreparer,
-    Predictor,
-    inline_preparer,
-    standard_preparer,
-)
-from spikeglyph_inference.registry_watch import RegistryWatcher
+from spikeglyph_inference.model_holder import Registry, RunnerFactory
+from spikeglyph_inference.predictor import ImagePreparer, inline_preparer, standard_preparer
 from spikeglyph_inference.request_context import RequestContextMiddleware
 from spikeglyph_inference.request_images import base64_limit
 from spikeglyph_inference.settings import Settings
-
-log = logging.getLogger(__name__)
-
-RegistryFactory = Callable[[Settings], AbstractContextManager[Registry | None]]
 
 
 def onnx_runner_factory(settings: Settings) -> RunnerFactory:
@@ -101,65 +84,20 @@ def create_app(
 ) -> FastAPI:
     """A new inference app; nothing is loaded until its lifespan starts."""
     metrics = Metrics()
-    build_runner = runner_factory or onnx_runner_factory(settings)
     limits = {"max_bytes": settings.max_upload_bytes, "max_pixels": settings.max_image_pixels}
-    prepare = preparer or standard_preparer(**limits)
-    inline = None if preparer else inline_preparer(**limits)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        holder = ModelHolder(
-            build_runner,
-            metrics,
-            default_dir=settings.models_dir / settings.default_dataset,
-            warmup_sizes=sorted({1, settings.max_batch_size}),
-        )
-        with ExitStack() as stack:
-            registry = stack.enter_context(registry_factory(settings))
-            try:
-                await anyio.to_thread.run_sync(holder.load_initial, registry)
-            except DeviceUnavailable as exc:
-                log.critical("cannot start: %s", exc.message)
-                raise
-            if registry is not None:
-                watcher = RegistryWatcher(registry, holder)
-                watcher.start()
-                stack.callback(watcher.stop)
-            pool = ThreadPoolExecutor(settings.preprocess_threads, thread_name_prefix="decode")
-            stack.callback(pool.shutdown, wait=False, cancel_futures=True)
-            await asyncio.get_running_loop().run_in_executor(pool, _warm_preparer, prepare)
-            batcher = MicroBatcher(
-                holder,
-                metrics,
-                max_batch_size=settings.max_batch_size,
-                max_wait_s=settings.max_wait_ms / 1000.0,
-                queue_max=settings.queue_max,
-                timeout_s=settings.request_timeout_s,
-                retry_after_s=settings.retry_after_s,
-            )
-            await batcher.start()
-            predictor = Predictor(
-                batcher,
-                prepare,
-                pool,
-                metrics,
-                max_pending=settings.queue_max,
-                retry_after_s=settings.retry_after_s,
-                dataset=lambda: holder.current.manifest.dataset if holder.ready else "mnist",
-                inline=inline,
-            )
-            app.state.service = Service(settings, metrics, holder, batcher, predictor)
-            settle_heap()
-            try:
-                yield
-            finally:
-                await batcher.stop()
-
+    parts = ServiceParts(
+        settings,
+        metrics,
+        build_runner=runner_factory or onnx_runner_factory(settings),
+        registry_factory=registry_factory,
+        prepare=preparer or standard_preparer(**limits),
+        inline=None if preparer else inline_preparer(**limits),
+    )
     app = FastAPI(
         title="SpikeGlyph inference",
         version=spikeglyph.__version__,
         summary="Spiking-network digit recognition on ONNX Runtime, micro-batched.",
-        lifespan=lifespan,
+        lifespan=parts.lifespan,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -173,15 +111,6 @@ def create_app(
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
-
-
-def _warm_preparer(prepare: ImagePreparer) -> None:
-    """Decode one small drawing so the first real request does not pay for lazy imports."""
-    image = Image.new("L", (32, 32), 255)
-    ImageDraw.Draw(image).line([(16, 4), (16, 28)], fill=0, width=3)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    prepare(buf.getvalue(), "mnist")
 
 
 def _body_limit(settings: Settings) -> Callable[[Scope], int | None]:

@@ -8,9 +8,9 @@ single model thread, so the event loop stays free and ONNX Runtime gets whole ba
 of competing calls; images arriving while a batch runs form the next one.
 
 Back-pressure instead of unbounded latency: at most ``queue_max`` images wait; one more is
-refused at once with :class:`~spikeglyph.api_errors.ServiceOverloaded` (503 + Retry-After).
+refused at once with :class:`~spikeglyph.errors.ServiceOverloaded` (503 + Retry-After).
 A request that is not answered within ``timeout_s`` gets
-:class:`~spikeglyph.api_errors.RequestTimedOut` (504); if it had not started, its image is
+:class:`~spikeglyph.errors.RequestTimedOut` (504); if it had not started, its image is
 dropped from the queue.
 
 The runner is taken from the :class:`ModelHolder` when a batch starts, so a hot swap never
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikeglyph.api_errors import NotReady, RequestTimedOut, ServiceOverloaded
+from spikeglyph.errors import NotReady, RequestTimedOut, ServiceOverloaded
 from spikeglyph.runtime import BatchOutputs
 from spikeglyph_inference.metrics import Metrics
 from spikeglyph_inference.model_holder import ModelHolder, Runner

@@ -9,10 +9,10 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
-from spikeglyph.api_errors import validation_message
 from spikeglyph.errors import DeviceUnavailable
 from spikeglyph.logs import configure_logging
 from spikeglyph.runtime import select_providers
+from spikeglyph.server.errors import validation_message
 from spikeglyph_inference.app import create_app
 from spikeglyph_inference.settings import Settings
 

@@ -18,8 +18,7 @@ from typing import Protocol
 import numpy as np
 from redis.exceptions import RedisError
 
-from spikeglyph.api_errors import NotReady
-from spikeglyph.errors import DeviceUnavailable, RegistryUnavailable, SpikeGlyphError
+from spikeglyph.errors import DeviceUnavailable, NotReady, RegistryUnavailable, SpikeGlyphError
 from spikeglyph.modeldir import Manifest
 from spikeglyph.runtime import BatchOutputs
 from spikeglyph.schemas import LatencyMs, Prediction, RegistryEvent

@@ -19,8 +19,7 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from spikeglyph.api_errors import ApiError, ServiceOverloaded
-from spikeglyph.errors import ImageTooLarge, SpikeGlyphError
+from spikeglyph.errors import ImageTooLarge, ServiceOverloaded, SpikeGlyphError
 from spikeglyph.preprocess import preprocess
 from spikeglyph.schemas import LatencyMs, Prediction
 from spikeglyph_inference.batcher import MicroBatcher
@@ -112,7 +111,7 @@ class Predictor:
     async def _predict_item(self, index: int, data: bytes, compact: bool) -> Prediction:
         try:
             return await self.predict(data, compact=compact)
-        except (SpikeGlyphError, ApiError) as exc:
+        except SpikeGlyphError as exc:
             exc.message = f"files[{index}]: {exc.message}"  # say which image was refused
             raise
 

@@ -1,5 +1,6 @@
 """Per-request bookkeeping of a replica: request id in and out (from
-:class:`spikeglyph.request_context.RequestContextBase`), one access-log line, request metrics."""
+:class:`spikeglyph.server.request_context.RequestContextBase`), one access-log line, request
+metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 
 from starlette.types import ASGIApp, Scope
 
-from spikeglyph.request_context import RequestContextBase
+from spikeglyph.server.request_context import RequestContextBase
 from spikeglyph_inference.metrics import Metrics
 
 log = logging.getLogger("spikeglyph_inference.access")

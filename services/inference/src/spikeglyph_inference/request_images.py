@@ -10,7 +10,7 @@
 
 Only the bytes are extracted here; decoding happens in :mod:`spikeglyph.preprocess`. Sizes are
 checked before anything is decoded: the whole body is limited while it streams (see
-:class:`spikeglyph.api_errors.BodySizeLimitMiddleware`), each image again here.
+:class:`spikeglyph.server.body_limit.BodySizeLimitMiddleware`), each image again here.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from spikeglyph.api_errors import InvalidRequest, PayloadTooLarge, validation_message
-from spikeglyph.errors import InvalidImage, UnsupportedImage
+from spikeglyph.errors import InvalidImage, InvalidRequest, PayloadTooLarge, UnsupportedImage
 from spikeglyph.schemas import ImagePayload
+from spikeglyph.server.errors import validation_message
 
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*),", re.ASCII)
 RAW_TYPES = ("image/", "application/octet-stream")

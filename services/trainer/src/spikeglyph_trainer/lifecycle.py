@@ -24,14 +24,14 @@ from typing import Any
 import redis
 from pydantic import ValidationError
 
-from spikeglyph.errors import InvalidJobParams, JobCancelled, JobNotFound, SpikeGlyphError
-from spikeglyph.registry import (
-    FeedbackStore,
+from spikeglyph.errors import (
+    InvalidJobParams,
     InvalidJobTransition,
-    JobStore,
-    ModelRegistry,
-    redis_guard,
+    JobCancelled,
+    JobNotFound,
+    SpikeGlyphError,
 )
+from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry, redis_guard
 from spikeglyph.schemas import JobKind, JobProgress, JobState
 from spikeglyph_trainer import lease
 from spikeglyph_trainer.engine import TrainingEngine

@@ -1,4 +1,5 @@
-"""What the client raises: one exception type carrying the API's uniform error body."""
+"""Reading the API's uniform error body into the error the client raises
+(:class:`~spikeglyph.errors.SpikeGlyphAPIError`, defined with every other error)."""
 
 from __future__ import annotations
 
@@ -10,39 +11,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from spikeglyph.errors import SpikeGlyphError
+from spikeglyph.errors import SpikeGlyphAPIError, SpikeGlyphConnectionError
 
-
-class SpikeGlyphAPIError(SpikeGlyphError):
-    """The API answered an error (``status`` ≥ 400) with ``{"error": {"code", "message"}}``.
-
-    ``retry_after`` holds the seconds a 429 or 503 asked to wait (its ``Retry-After``, given
-    as seconds or as an HTTP date), when given. A :class:`SpikeGlyphError`, so callers that
-    already report the project's errors report these too.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        request_id: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.request_id = request_id
-        self.retry_after = retry_after
-
-
-class SpikeGlyphConnectionError(SpikeGlyphAPIError):
-    """The gateway could not be reached at all (status 0: no HTTP answer)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(0, "connection_error", message)
+__all__ = ["SpikeGlyphAPIError", "SpikeGlyphConnectionError", "raise_for_error"]
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

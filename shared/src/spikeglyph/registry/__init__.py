@@ -16,13 +16,8 @@ Every Redis key lives under a namespace (default ``spikeglyph``, see :class:`Key
 
 from spikeglyph.registry.artifacts import ArtifactStore
 from spikeglyph.registry.connection import connect, connect_async, redis_guard
-from spikeglyph.registry.feedback import (
-    AsyncFeedbackStore,
-    FeedbackStore,
-    InvalidFeedback,
-    to_uint8_image,
-)
-from spikeglyph.registry.job_records import JOB_TTL_S, InvalidJobTransition
+from spikeglyph.registry.feedback import AsyncFeedbackStore, FeedbackStore, to_uint8_image
+from spikeglyph.registry.job_records import JOB_TTL_S
 from spikeglyph.registry.jobs import AsyncJobStore, JobStore
 from spikeglyph.registry.keys import DEFAULT_NAMESPACE, REGISTRY_CHANNEL, Keys
 from spikeglyph.registry.models import AsyncModelRegistry, ModelRegistry
@@ -37,8 +32,6 @@ __all__ = [
     "AsyncJobStore",
     "AsyncModelRegistry",
     "FeedbackStore",
-    "InvalidFeedback",
-    "InvalidJobTransition",
     "JobStore",
     "Keys",
     "ModelRegistry",

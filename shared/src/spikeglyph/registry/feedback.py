@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from redis.typing import EncodableT, FieldT
 
-from spikeglyph.errors import SpikeGlyphError
+from spikeglyph.errors import InvalidFeedback
 from spikeglyph.registry.connection import text
 from spikeglyph.registry.driver import AsyncStore, Op, Store, SyncStore, call, operation
 from spikeglyph.schemas import DatasetName, FeedbackItem, utcnow
@@ -29,12 +29,6 @@ _STREAM_ID = re.compile(r"^\d+-\d+$")
 _DATASETS: tuple[str, ...] = get_args(DatasetName)
 
 Image = npt.NDArray[np.uint8]
-
-
-class InvalidFeedback(SpikeGlyphError, ValueError):
-    """A correction that cannot be stored: bad label, dataset, image shape or pixel values."""
-
-    code = "invalid_feedback"
 
 
 class FeedbackOps(Store):

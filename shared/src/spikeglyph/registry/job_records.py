@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spikeglyph.errors import InvalidJobParams, JobNotFound, SpikeGlyphError
+from spikeglyph.errors import InvalidJobParams, InvalidJobTransition, JobNotFound
 from spikeglyph.registry.connection import text
 from spikeglyph.registry.keys import Keys
 from spikeglyph.schemas import JobEvent, JobInfo, JobKind, JobProgress, JobState, utcnow
@@ -21,12 +21,6 @@ JOB_TTL_S = 7 * 24 * 3600
 EVENTS_MAXLEN = 1000
 EVENT_FIELD = "event"
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-
-
-class InvalidJobTransition(SpikeGlyphError):
-    """An update that would move a job backwards (finished → anything, running → queued)."""
-
-    code = "invalid_job_transition"
 
 
 def check_job_id(job_id: str) -> str:

@@ -16,11 +16,10 @@ from typing import Annotated, cast, get_args
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from spikeglyph.errors import ModelNotFound
+from spikeglyph.errors import ModelNotFound, UnknownFeedbackVersion, WrongFeedbackDataset
 from spikeglyph.preprocess import preprocess
 from spikeglyph.schemas import DatasetName, FeedbackAccepted
 from spikeglyph_gateway.deps import ResourcesDep, rate_limit
-from spikeglyph_gateway.errors import UnknownFeedbackVersion, WrongFeedbackDataset
 from spikeglyph_gateway.resources import Resources
 from spikeglyph_gateway.responses import error_responses
 from spikeglyph_gateway.routes.models import served_model

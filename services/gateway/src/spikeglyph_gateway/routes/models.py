@@ -11,11 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path
 
-from spikeglyph.errors import ModelNotFound
+from spikeglyph.errors import ModelNotFound, NoReplicaAvailable
 from spikeglyph.modeldir import manifest_dict
 from spikeglyph.schemas import ModelSummary, RegistryEvent
 from spikeglyph_gateway.deps import ApiKeyDep, ResourcesDep, rate_limit
-from spikeglyph_gateway.errors import NoReplicaAvailable
 from spikeglyph_gateway.resources import Resources
 from spikeglyph_gateway.responses import error_responses
 from spikeglyph_gateway.routes.examples import MODEL_EXAMPLE

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
-from spikeglyph.api_errors import NotReady
+from spikeglyph.errors import NotReady
 from spikeglyph_gateway.deps import ResourcesDep
 from spikeglyph_gateway.responses import error_responses
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from spikeglyph.api_errors import NotReady
+from spikeglyph.errors import NotReady
 from spikeglyph.schemas import ErrorBody
 from spikeglyph_inference.deps import HolderDep
 

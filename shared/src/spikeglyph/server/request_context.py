@@ -1,6 +1,5 @@
-"""What both services' ASGI processes share: the pure-ASGI request bookkeeping (request id
-in and out, extra response headers, one call per finished request to record it: metrics,
-access log), and :func:`settle_heap` once they have started.
+"""The pure-ASGI request bookkeeping both services share: request id in and out, extra
+response headers, one call per finished request to record it (metrics, access log).
 
 Pure ASGI rather than ``BaseHTTPMiddleware``: it adds microseconds, not a task per request, and
 Server-Sent Event streams pass through unbuffered. The id comes from the caller's
@@ -11,7 +10,6 @@ stored in ``scope["state"]["request_id"]`` (``request.state.request_id``) for er
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Sequence
 
@@ -61,11 +59,3 @@ class RequestContextBase:
         finally:
             self.record(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
-
-
-def settle_heap() -> None:
-    """Call once a service has started: move everything made so far (modules, the app, the
-    model) out of the garbage collector's sight with :func:`gc.freeze`, so the full collections
-    that would otherwise walk it every few thousand requests no longer pause answers."""
-    gc.collect()
-    gc.freeze()

@@ -1,22 +1,27 @@
-"""The uniform error body (spikeglyph.api_errors) on a small app of its own."""
+"""The uniform error body (spikeglyph.server) on a small app of its own."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
-from spikeglyph.api_errors import (
-    BodySizeLimitMiddleware,
+from spikeglyph.errors import (
+    BlankImage,
+    ChecksumMismatch,
+    InvalidModel,
+    ModelNotFound,
+    RegistryUnavailable,
     ServiceOverloaded,
-    install_error_handlers,
-    status_for,
 )
-from spikeglyph.errors import BlankImage, ChecksumMismatch, InvalidModel, ModelNotFound
+from spikeglyph.server.body_limit import BodySizeLimitMiddleware
+from spikeglyph.server.errors import install_error_handlers
 
 
 class Item(BaseModel):
@@ -35,6 +40,10 @@ def _app() -> FastAPI:
     @app.get("/busy")
     async def busy() -> None:
         raise ServiceOverloaded("queue full", retry_after_s=3)
+
+    @app.get("/redis-down")
+    async def redis_down() -> None:
+        raise RegistryUnavailable("redis is down")
 
     @app.get("/boom")
     async def boom() -> None:
@@ -71,9 +80,9 @@ def test_domain_errors_map_to_status_and_code() -> None:
     assert response.json() == {
         "error": {"code": "model_not_found", "message": "no model v9", "request_id": "abc-1"}
     }
-    # a subclass without its own entry inherits its parent's status
-    assert status_for(ChecksumMismatch("x")) == status_for(InvalidModel("x")) == 422
-    assert status_for(BlankImage("x")) == 400
+    # a subclass that declares no status answers like its parent
+    assert ChecksumMismatch("x").status == InvalidModel("x").status == 422
+    assert BlankImage("x").status == 400
 
 
 def test_overload_carries_retry_after() -> None:
@@ -81,6 +90,21 @@ def test_overload_carries_retry_after() -> None:
     assert response.status_code == 503
     assert response.headers["retry-after"] == "3"
     assert response.json()["error"]["code"] == "overloaded"
+
+
+def test_a_domain_503_carries_retry_after_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="spikeglyph.server.errors"):
+        response = _call("GET", "/redis-down")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["error"]["code"] == "registry_unavailable"
+    assert "registry_unavailable: redis is down" in caplog.text
+
+
+def test_an_overload_refusal_is_not_logged_as_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="spikeglyph.server.errors"):
+        _call("GET", "/busy")
+    assert not caplog.records
 
 
 def test_unknown_route_and_wrong_method_use_the_uniform_body() -> None:
