@@ -120,6 +120,7 @@ def machine() -> dict[str, Any]:
         "libraries": _libraries(),
         "load_1min_at_start": _LOAD_AT_START,
         "load_1min": _load_1min(),
+        "nice": os.nice(0),
         "commit": _git("rev-parse", "--short", "HEAD"),
         "tree_modified": bool(modified),
         "environment": {k: os.environ[k] for k in REPORTED_ENVIRONMENT if k in os.environ},
