@@ -110,8 +110,9 @@ def command_line() -> str:
 
 
 def machine() -> dict[str, Any]:
-    # Local changes to tracked files outside docs/ mean the commit alone does not name the code.
-    modified = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs")
+    # Local changes to tracked files other than documentation mean the commit alone does not
+    # name the code that ran.
+    modified = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs", ":!*.md")
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": _cpu_model(),
