@@ -14,6 +14,14 @@ MISSING = "—"
 GENERIC_ROWS = 40
 
 
+DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+
+def dataset(name: object) -> str:
+    """``MNIST``, ``Fashion-MNIST``: a dataset id as the documents spell it."""
+    return DATASETS.get(str(name), str(name))
+
+
 def cell(value: object) -> str:
     """A table cell: ``|`` escaped and line breaks folded, so a message cannot break the row."""
     return str(value).replace("|", "\\|").replace("\n", " ")
@@ -62,6 +70,14 @@ def not_measured(name: str) -> str:
     return f"*Not measured yet* (run: `{command(name)}`; it writes `docs/bench/{name}.json`)."
 
 
+def load_range(machine: dict[str, Any]) -> str:
+    """``load 2.9 at start, 9.4 at end``: the 1-minute load average around the run."""
+    start, end = machine.get("load_1min_at_start"), machine.get("load_1min")
+    if start is None:
+        return f"load {num(end, 1)} at end" if end is not None else "load unknown"
+    return f"load {num(start, 1)} at start, {num(end, 1)} at end"
+
+
 def _libraries(machine: dict[str, Any]) -> str:
     versions = machine.get("libraries") or {}
     return ", ".join(f"{name} {version}" for name, version in sorted(versions.items()))
@@ -69,9 +85,7 @@ def _libraries(machine: dict[str, Any]) -> str:
 
 def _machine_text(machine: dict[str, Any]) -> str:
     parts = [f"{machine.get('cpu') or 'unknown CPU'}, {machine.get('cores', '?')} cores"]
-    load = machine.get("load_1min_at_start", machine.get("load_1min"))
-    if load is not None:
-        parts.append(f"load {num(load, 1)} at start")
+    parts.append(load_range(machine))
     if machine.get("nice"):
         parts.append(f"nice {machine['nice']}")
     if machine.get("environment"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reporting.catalog import command
-from reporting.markdown import MISSING, code, from_bench, num, pct, ratio, table
+from reporting.markdown import MISSING, code, dataset, from_bench, num, pct, ratio, table
 from reporting.sources import Doc, Sources
 
 ENGINES = (
@@ -20,7 +20,7 @@ def describe_architecture(arch: dict[str, Any]) -> str:
     kind = arch.get("kind", "?")
     if kind == "stdp":
         return f"STDP, {arch.get('neurons', '?')} excitatory neurons"
-    text = kind
+    text = str(kind)
     if arch.get("channels"):
         text += " " + "-".join(str(c) for c in arch["channels"])
         if arch.get("pool"):
@@ -104,7 +104,7 @@ def render_accuracy(src: Sources) -> str:
 
 def _model_label(model: Doc) -> str:
     return (
-        f"{model.get('dataset', '?')} {model.get('architecture', '')}, "
+        f"{dataset(model.get('dataset', '?'))} {model.get('architecture', '')}, "
         f"T = {model.get('timesteps', '?')} ({code(model.get('version', '?'))}, "
         f"test {pct(model.get('test_accuracy_onnx'))})"
     )

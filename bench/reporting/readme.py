@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reporting.markdown import LAYOUT_ERRORS, num, pct
+from reporting.markdown import LAYOUT_ERRORS, dataset, num, pct
 from reporting.sources import Doc, Sources
 
 # What each headline needs, in the order the sentence lists what is still missing.
@@ -32,8 +32,9 @@ def _latency(doc: Doc) -> str:
     model = doc["models"][0]
     row = model["batch1"]["threads_1"]
     text = (
-        f"{num(row['onnxruntime']['p50_ms'], 2)} ms per {model['dataset']} image in ONNX Runtime "
-        f"on one core ({num(row['speedup_vs_torch_eager_p50'], 1)}× the same network in eager torch"
+        f"{num(row['onnxruntime']['p50_ms'], 2)} ms per {dataset(model['dataset'])} image in "
+        f"ONNX Runtime on one core ({num(row['speedup_vs_torch_eager_p50'], 1)}× the same "
+        "network in eager torch"
     )
     snntorch = row.get("speedup_vs_snntorch_step_by_step_p50")
     if snntorch is not None:

@@ -20,9 +20,20 @@ def _when(source: str, doc: Doc) -> str:
     machine = doc.get("machine")
     if not isinstance(machine, dict):
         return MISSING
-    load = machine.get("load_1min_at_start")
-    busy = f", load {num(load, 1)} on {machine.get('cores', '?')} cores" if load is not None else ""
+    loads = [machine.get(key) for key in ("load_1min_at_start", "load_1min")]
+    known = [load for load in loads if load is not None]
+    spread = "–".join(dict.fromkeys(num(load, 1) for load in known))
+    busy = f", load {spread} on {machine.get('cores', '?')} cores" if known else ""
     return f"{str(machine.get('date', '?'))[:10]}{busy}"
+
+
+def _busy(doc: Doc) -> bool:
+    """Whether the run's 1-minute load average, at its start or end, exceeded the cores."""
+    machine = doc.get("machine")
+    if not isinstance(machine, dict) or not machine.get("cores"):
+        return False
+    loads = [machine.get(key) or 0.0 for key in ("load_1min_at_start", "load_1min")]
+    return bool(max(loads) > machine["cores"])
 
 
 def _status(verdict: Verdict) -> str:
@@ -46,7 +57,10 @@ def _row(src: Sources, target: Target) -> list[str]:
     except LAYOUT_ERRORS as exc:
         src.fallbacks.append(f"target {target.claim!r} from {target.source}: {exc!r}")
         verdict = Verdict(MISSING, None, "its JSON changed layout: see the section below")
-    cells = [verdict.figure, _status(verdict)]
+    status = _status(verdict)
+    if _busy(doc):
+        status += ", provisional: the machine was busier than its core count"
+    cells = [verdict.figure, status]
     return [target.claim, *cells, _source_cell(target.source), _when(target.source, doc)]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reporting.markdown import MISSING, num, pct
+from reporting.markdown import MISSING, dataset, num, pct
 from reporting.sources import Doc
 
 MB = 1_000_000
@@ -64,7 +64,8 @@ def _stdp_accuracy(manifest: Doc) -> Verdict:
 def _ort_latency(doc: Doc) -> Verdict:
     values = [model["batch1"]["threads_1"]["onnxruntime"]["p50_ms"] for model in doc["models"]]
     figure = ", ".join(
-        f"{model['dataset']} {num(v, 3)} ms" for model, v in zip(doc["models"], values, strict=True)
+        f"{dataset(model['dataset'])} {num(v, 3)} ms"
+        for model, v in zip(doc["models"], values, strict=True)
     )
     return Verdict(f"p50 {figure}, one thread", max(values) <= 1.0)
 
@@ -72,7 +73,8 @@ def _ort_latency(doc: Doc) -> Verdict:
 def _ort_speedup(doc: Doc) -> Verdict:
     values = [model["batch1"]["threads_1"]["speedup_vs_torch_eager_p50"] for model in doc["models"]]
     figure = ", ".join(
-        f"{model['dataset']} {num(v, 1)}×" for model, v in zip(doc["models"], values, strict=True)
+        f"{dataset(model['dataset'])} {num(v, 1)}×"
+        for model, v in zip(doc["models"], values, strict=True)
     )
     return Verdict(f"{figure}, one thread each", min(values) >= 5.0)
 
