@@ -109,12 +109,26 @@ def command_line() -> str:
     return shlex.join(["python", script, *args])
 
 
-def machine() -> dict[str, Any]:
-    # Local changes to tracked files other than documentation mean the commit alone does not
-    # name the code that ran.
+def _code_version() -> tuple[str, bool]:
+    """The commit, and whether tracked files other than documentation differ from it."""
     modified = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs", ":!*.md")
+    return _git("rev-parse", "--short", "HEAD"), bool(modified)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# Taken when the bench starts: the code that runs is the code checked out then, whatever is
+# committed while a long bench runs.
+_STARTED = _now()
+_COMMIT, _TREE_MODIFIED = _code_version()
+
+
+def machine() -> dict[str, Any]:
     return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": _now(),
+        "started": _STARTED,
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
@@ -122,8 +136,8 @@ def machine() -> dict[str, Any]:
         "load_1min_at_start": _LOAD_AT_START,
         "load_1min": _load_1min(),
         "nice": os.nice(0),
-        "commit": _git("rev-parse", "--short", "HEAD"),
-        "tree_modified": bool(modified),
+        "commit": _COMMIT,
+        "tree_modified": _TREE_MODIFIED,
         "environment": {k: os.environ[k] for k in REPORTED_ENVIRONMENT if k in os.environ},
         "argv": list(sys.argv),
         "command": command_line(),
