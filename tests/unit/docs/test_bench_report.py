@@ -14,6 +14,14 @@ REPO = Path(__file__).resolve().parents[3]
 BENCHMARKS = "docs/BENCHMARKS.md"
 
 
+@pytest.fixture()
+def consistent_copy(repo_copy: Path) -> Path:
+    """The copy regenerated first, so a test sees only the change it makes itself (the
+    committed files' own agreement is the first test's business)."""
+    assert report.main(["--root", str(repo_copy)]) == 0
+    return repo_copy
+
+
 def _region_text(text: str, name: str) -> str:
     region = next(r for r in find_regions(text, "document") if r.name == name)
     return text[region.start : region.end]
@@ -27,55 +35,55 @@ def test_committed_documents_match_their_json() -> None:
 
 
 def test_an_altered_number_in_a_table_is_named_by_the_check(
-    repo_copy: Path, capsys: pytest.CaptureFixture[str]
+    consistent_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    manifest = json.loads((repo_copy / "models/mnist/manifest.json").read_text())
+    manifest = json.loads((consistent_copy / "models/mnist/manifest.json").read_text())
     shown = f"**{100 * manifest['metrics']['test_accuracy']:.2f} %**"
-    path = repo_copy / BENCHMARKS
+    path = consistent_copy / BENCHMARKS
     text = path.read_text()
     assert shown in _region_text(text, "accuracy")
     path.write_text(text.replace(shown, "**99.99 %**", 1))
 
-    assert report.main(["--check", "--root", str(repo_copy)]) == 1
+    assert report.main(["--check", "--root", str(consistent_copy)]) == 1
     out = capsys.readouterr().out
     assert f"{BENCHMARKS}: region 'accuracy' differs" in out
     assert "+| `models/mnist`" in out  # the diff shows the rendered row
     assert "region 'summary'" not in out  # only the altered region is named
 
 
-def test_regenerating_restores_the_table_and_leaves_prose_alone(repo_copy: Path) -> None:
-    path = repo_copy / BENCHMARKS
+def test_regenerating_restores_the_table_and_leaves_prose_alone(consistent_copy: Path) -> None:
+    path = consistent_copy / BENCHMARKS
     original = path.read_text()
     tampered = original.replace("| model |", "| model (edited) |", 1)
     prose = "\nA sentence of prose outside every region, kept as written.\n"
     path.write_text(prose + tampered)
 
-    assert report.main(["--root", str(repo_copy)]) == 0
+    assert report.main(["--root", str(consistent_copy)]) == 0
     assert path.read_text() == prose + original
-    assert report.main(["--check", "--root", str(repo_copy)]) == 0
+    assert report.main(["--check", "--root", str(consistent_copy)]) == 0
 
 
 def test_a_missing_json_renders_the_command_and_is_still_compared(
-    repo_copy: Path, capsys: pytest.CaptureFixture[str]
+    consistent_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (repo_copy / "docs/bench/import.json").unlink(missing_ok=True)
-    (repo_copy / "docs/bench").mkdir(parents=True, exist_ok=True)
+    (consistent_copy / "docs/bench/import.json").unlink(missing_ok=True)
+    (consistent_copy / "docs/bench").mkdir(parents=True, exist_ok=True)
     was_measured = "Not measured yet" not in _region_text(
-        (repo_copy / BENCHMARKS).read_text(), "import"
+        (consistent_copy / BENCHMARKS).read_text(), "import"
     )
-    status = report.main(["--check", "--root", str(repo_copy)])
+    status = report.main(["--check", "--root", str(consistent_copy)])
     assert status == (1 if was_measured else 0)
 
-    assert report.main(["--root", str(repo_copy)]) == 0
-    region = _region_text((repo_copy / BENCHMARKS).read_text(), "import")
+    assert report.main(["--root", str(consistent_copy)]) == 0
+    region = _region_text((consistent_copy / BENCHMARKS).read_text(), "import")
     assert "*Not measured yet* (run: `python bench/bench_import.py`" in region
-    summary = _region_text((repo_copy / BENCHMARKS).read_text(), "summary")
+    summary = _region_text((consistent_copy / BENCHMARKS).read_text(), "summary")
     assert (
         "| Torch-free core imports in under a second, without torch | — | not measured yet |"
         in (summary)
     )
     capsys.readouterr()
-    assert report.main(["--check", "--root", str(repo_copy)]) == 0
+    assert report.main(["--check", "--root", str(consistent_copy)]) == 0
 
 
 def _write_bench(root: Path, name: str, payload: dict[str, object]) -> None:
