@@ -58,7 +58,7 @@ def _row(src: Sources, target: Target) -> list[str]:
         src.fallbacks.append(f"target {target.claim!r} from {target.source}: {exc!r}")
         verdict = Verdict(MISSING, None, "its JSON changed layout: see the section below")
     status = _status(verdict)
-    if _busy(doc):
+    if target.timing and _busy(doc):
         status += ", provisional: the machine was busier than its core count"
     cells = [verdict.figure, status]
     return [target.claim, *cells, _source_cell(target.source), _when(target.source, doc)]

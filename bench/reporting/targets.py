@@ -30,6 +30,8 @@ class Target:
     claim: str
     source: str  # a bench name, or "models/<name>" for a shipped model's manifest
     judge: Callable[[Doc], Verdict]
+    # Whether a busy machine makes the figure provisional (speed), or cannot (correctness).
+    timing: bool = True
 
 
 def _settings(**pairs: tuple[object, object]) -> str:
@@ -208,6 +210,7 @@ def _fixedpoint(doc: Doc) -> Verdict:
     return Verdict(f"{num(doc['delta_points'], 2)} points", doc["delta_points"] >= -0.3)
 
 
+# Speed and memory figures depend on how busy the machine was; the rest do not.
 TARGETS = (
     Target("MNIST test accuracy ≥ 99.4 %, T ≤ 8", "models/mnist", _accuracy(0.994)),
     Target("Fashion-MNIST test accuracy ≥ 92 %, T ≤ 8", "models/fashion-mnist", _accuracy(0.92)),
@@ -225,20 +228,33 @@ TARGETS = (
         "Gateway ≥ 300 predictions/s, p99 ≤ 100 ms at 32 clients, 0 errors", "gateway", _gateway
     ),
     Target("64 clients × 60 s through the gateway: 0 errors, p99 ≤ 250 ms", "load", _load_steady),
-    Target("Hot swap and replica loss under load: zero failed requests", "load", _load_faults),
-    Target("Whole stack idle ≤ 1.5 GiB RSS", "memory", _memory),
-    Target("Fuzzing: zero 5xx over ≥ 1,000 requests per service", "fuzz", _fuzz),
+    Target(
+        "Hot swap and replica loss under load: zero failed requests",
+        "load",
+        _load_faults,
+        timing=False,
+    ),
+    Target("Whole stack idle ≤ 1.5 GiB RSS", "memory", _memory, timing=False),
+    Target("Fuzzing: zero 5xx over ≥ 1,000 requests per service", "fuzz", _fuzz, timing=False),
     Target(
         "Worker or Redis killed mid-job: the job still succeeds, no failed prediction",
         "faults",
         _faults,
+        timing=False,
     ),
-    Target("Pruning: ≥ 30 % fewer SOPs for ≤ 0.3 points", "neurogenesis", _neurogenesis),
-    Target("Online retraining on shifted digits, test within 0.2 points", "finetune", _finetune),
+    Target(
+        "Pruning: ≥ 30 % fewer SOPs for ≤ 0.3 points", "neurogenesis", _neurogenesis, timing=False
+    ),
+    Target(
+        "Online retraining on shifted digits, test within 0.2 points",
+        "finetune",
+        _finetune,
+        timing=False,
+    ),
     Target("1-epoch 5,000-sample training job < 2 min", "trainer_job", _trainer_job),
     Target("STDP, 400 excitatory neurons ≥ 88 % MNIST test", "models/mnist-stdp", _stdp_accuracy),
     Target(
         "STDP learning faster than BindsNET (~62 ms/image at 50 steps)", "stdp_speed", _stdp_speed
     ),
-    Target("Fixed-point copy loses ≤ 0.3 points", "fixedpoint", _fixedpoint),
+    Target("Fixed-point copy loses ≤ 0.3 points", "fixedpoint", _fixedpoint, timing=False),
 )
