@@ -108,17 +108,37 @@ def render_fuzz(doc: Doc) -> str:
     )
 
 
+def _worker_kill(outcome: Doc) -> str:
+    killed = outcome.get("killed_during") or {}
+    versions = outcome["published_versions"]
+    return (
+        f"killed during epoch {killed.get('epoch', '?')} of {killed.get('epochs', '?')}; the job "
+        f"{outcome['state']} {num(outcome['recovery_s'], 1)} s after a new worker started; "
+        f"{len(versions)} version(s) published"
+    )
+
+
+def _redis_restart(outcome: Doc) -> str:
+    return (
+        f"{outcome['failed_predictions']} of {num(outcome['predictions'])} predictions failed; "
+        f"gateway ready {num(outcome['gateway_ready_after_s'], 1)} s after the restart; the job "
+        f"was {outcome['job_state_after_restart']} after it and {outcome['job_final_state']} "
+        f"once a worker started; {len(outcome['published_versions'])} version(s) published"
+    )
+
+
+SCENARIOS = {"worker-kill": _worker_kill, "redis-restart": _redis_restart}
+
+
 @from_bench("faults")
 def render_faults(doc: Doc) -> str:
     """Worker SIGKILL mid-job and Redis SIGKILL under load, through the public API."""
-    rows = []
-    for scenario, outcome in doc["results"].items():
-        details = {k: v for k, v in outcome.items() if k not in ("passed", "killed_during")}
-        rows.append(
-            [
-                scenario,
-                "**passed**" if outcome["passed"] else "**failed**",
-                "; ".join(f"{key} {value}" for key, value in details.items()),
-            ]
-        )
-    return table(["scenario", "result", "details"], rows)
+    rows = [
+        [
+            scenario,
+            "**passed**" if outcome["passed"] else "**failed**",
+            SCENARIOS[scenario](outcome),
+        ]
+        for scenario, outcome in doc["results"].items()
+    ]
+    return table(["scenario", "result", "what happened"], rows)
