@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO / "docs" / "bench"
 # Version of the payload layout above; bump it when a field every bench writes changes meaning.
 SCHEMA = 1
+RESERVED_KEYS = frozenset({"bench", "schema", "machine"})
 # Libraries whose version changes the figures; torch only counts when the bench loaded it.
 ALWAYS_REPORTED = ("onnxruntime", "numpy")
 REPORTED_WHEN_LOADED = ("torch", "snntorch")
@@ -163,6 +164,9 @@ def emit(name: str, result: dict[str, Any], out: Path | None = None) -> dict[str
 
     Returns the payload written, so a script can also judge its own result.
     """
+    clash = RESERVED_KEYS & result.keys()
+    if clash:  # a result's own "machine" would silently replace the shared record
+        raise ValueError(f"bench {name!r} result uses reserved keys {sorted(clash)}")
     payload = {"bench": name, "schema": SCHEMA, "machine": machine(), **result}
     text = json.dumps(payload, indent=2, default=str)
     print(text)
