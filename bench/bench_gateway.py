@@ -6,7 +6,8 @@ drives both with C concurrent clients for D seconds each: first the replica dire
 through the gateway. Prints throughput, p50/p99 and errors for each, and the gateway overhead
 (gateway p50 − direct p50). Every request sends a real MNIST test digit as a PNG.
 
-    .venv/bin/python bench/bench_gateway.py --model models/mnist --seconds 10 --concurrency 32
+    .venv/bin/python bench/bench_gateway.py --model models/mnist --seconds 10 --concurrency 32 \\
+        [--out docs/bench/gateway.json]
 
 Or against services that already run: ``--gateway-url URL --inference-url URL``.
 The load generator shares the machine with the services; say so next to the figures.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import os
 import statistics
 import tempfile
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import load_session, post_image
+from _common import add_out_argument, emit, load_session, post_image
 from PIL import Image
 from stack import Stack, StackConfig
 
@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--full", dest="compact", action="store_false",
                         help="ask for full spike telemetry (default: compact answers)")  # fmt: skip
+    add_out_argument(parser, "gateway")
     args = parser.parse_args()
     if args.gateway_url and args.inference_url:
         report = run(args, args.gateway_url, args.inference_url)
@@ -119,7 +120,8 @@ def main() -> None:
             report = run(args, stack.gateway_url, stack.replicas[0].url)
     else:
         parser.error("give --model DIR, or both --gateway-url and --inference-url")
-    print(json.dumps(report, indent=2))
+    report["model"] = None if args.model is None else str(args.model)
+    emit("gateway", report, args.out)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ time of the ``import`` statement itself (the interpreter's own start-up is repor
 and every run checks that neither torch nor snntorch was pulled in. torch's own import time
 is measured the same way for scale.
 
-    python bench/bench_import.py [--repeat 15]
+    python bench/bench_import.py [--repeat 15] [--out docs/bench/import.json]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from _common import emit
+from _common import add_out_argument, emit
 
 CORE = (
     "spikeglyph",
@@ -59,6 +59,7 @@ def import_once(module: str) -> tuple[float, float, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=15)
+    add_out_argument(parser, "import")
     args = parser.parse_args()
     rows: dict[str, dict[str, object]] = {}
     medians: dict[str, float] = {}
@@ -82,6 +83,7 @@ def main() -> None:
             "core_slowest_import_ms": max(medians[m] for m in CORE),
             "core_pulls_torch": any(pulls[m] for m in CORE),
         },
+        args.out,
     )
 
 

@@ -16,7 +16,8 @@ Requests carry real MNIST test digits as PNG and ask for the compact answer. Eve
 bounded by ``--requests`` (and the service's own timeouts). The client runs on the same CPU as
 the service, so on a small machine both compete for the cores: say so when quoting figures.
 
-    .venv/bin/python bench/bench_inference_http.py --model models/mnist --clients 32
+    .venv/bin/python bench/bench_inference_http.py --model models/mnist --clients 32 \\
+        [--out docs/bench/inference_http.json]
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -35,11 +34,12 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from _common import load_session, post_image
+from _common import add_out_argument, emit, load_session, post_image
 from PIL import Image
 from stack import ServiceProcess, free_port, wait_http_ok
 
 from spikeglyph.data import load_split
+from spikeglyph.modeldir import load_manifest
 from spikeglyph.preprocess import preprocess
 from spikeglyph.runtime import ModelRunner
 
@@ -222,13 +222,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads")
     parser.add_argument("--max-batch", type=int, default=16, help="micro-batch size limit")
     parser.add_argument("--no-torch", action="store_true", help="skip the torch eager timing")
+    add_out_argument(parser, "inference_http")
     args = parser.parse_args()
 
     pngs = digits(args.data_dir, 256)
     report: dict[str, object] = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "model": str(args.model),
+        "version": load_manifest(args.model).version,
         "clients": args.clients,
+        "requests": args.requests,
+        "sequential_requests": args.sequential,
+        "threads": args.threads,
         "in_process_onnx_ms": in_process_ms(args.model, pngs, 500),
     }
     if not args.no_torch:
@@ -258,7 +262,7 @@ def main() -> None:
                 }
             finally:
                 service.stop()
-    print(json.dumps(report, indent=2))
+    emit("inference_http", report, args.out)
 
 
 if __name__ == "__main__":

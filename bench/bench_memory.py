@@ -10,7 +10,7 @@ twice). Phases:
 2. under load: ``--clients`` clients through the gateway for ``--load-seconds``, peak per service;
 3. training: a 1-epoch ``train`` job submitted through the API; the worker tree's peak.
 
-    .venv/bin/python bench/bench_memory.py --model models/mnist --json bench/results/memory.json
+    .venv/bin/python bench/bench_memory.py --model models/mnist [--out docs/bench/memory.json]
 
 The target is a whole idle stack of at most 1.5 GB, so it fits next to a desktop on 8 GB.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import tempfile
 import threading
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from _common import add_out_argument, emit
 from load import drive, mnist_pngs
 from stack import API_KEY, REPO, Stack, StackConfig
 
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-samples", type=int, default=5000)
     parser.add_argument("--train-timeout", type=float, default=900.0)
     parser.add_argument("--skip-training", action="store_true")
-    parser.add_argument("--json", type=Path)
+    add_out_argument(parser, "memory", "--json")
     args = parser.parse_args(argv)
 
     pngs, labels = mnist_pngs(args.data_dir, 200)
@@ -197,20 +197,22 @@ def main(argv: list[str] | None = None) -> int:
     print(table(phases))
     idle_total = sum(m.rss for m in phases["idle"].values())
     print(f"idle total RSS {idle_total / MIB:.0f} MiB (target ≤ 1536 MiB); notes: {notes}")
-    document = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
-        "phases": {
-            phase: {name: vars(m) for name, m in memories.items()}
-            for phase, memories in phases.items()
+    emit(
+        "memory",
+        {
+            "model": str(args.model),
+            "replicas": args.replicas,
+            "clients": args.clients,
+            "load_seconds": args.load_seconds,
+            "phases": {
+                phase: {name: vars(m) for name, m in memories.items()}
+                for phase, memories in phases.items()
+            },
+            "idle_total_rss_mib": round(idle_total / MIB, 1),
+            "notes": notes,
         },
-        "idle_total_rss_mib": round(idle_total / MIB, 1),
-        "notes": notes,
-    }
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(document, indent=2))
-    print(json.dumps(document))
+        args.out,
+    )
     return 0 if idle_total <= 1536 * MIB else 1
 
 

@@ -10,7 +10,7 @@ when present, and spikes / SOPs / energy per inference against the equally sized
 network.
 
     python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000] [--threads 1 2]
-        [--sweep] [--against OTHER_MODEL_DIR]
+        [--sweep] [--against OTHER_MODEL_DIR] [--out docs/bench/model.json]
 
 ``--against`` runs another export of the same network (an earlier graph, say) as one more
 engine in the same alternating blocks, so that a graph change is measured side by side.
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import data_dir, emit, percentiles
+from _common import add_out_argument, data_dir, emit, percentiles
 from bench_train_speed import PlainSnntorch
 
 from spikeglyph import energy
@@ -214,6 +214,7 @@ def main() -> None:
         type=Path,
         help="another export of the same network, measured side by side with the first model",
     )
+    add_out_argument(parser, "model")
     args = parser.parse_args()
     if args.against is not None and len(args.models) != 1:
         parser.error("--against compares with one model directory")
@@ -226,6 +227,7 @@ def main() -> None:
             ],
             "against": None if args.against is None else str(args.against),
         },
+        args.out,
     )
 
 

@@ -1,11 +1,12 @@
 """Time spikeglyph.preprocess on the inputs the product sees, and dataset loading.
 
     .venv/bin/python bench/bench_preprocess.py [--repeat N] [--data-dir DIR]
+        [--out docs/bench/preprocess.json]
 
-Prints one table row per input kind: its size, the median and 95th-percentile wall-clock
-microseconds per call and the median CPU microseconds. The dataset rows time ``load_split``
-cold (gunzip, checksum, decode) and warm (the in-process cache). Figures go to
-docs/BENCHMARKS.md with the machine they ran on.
+For each input kind: its size, the median and 95th-percentile wall-clock microseconds per call
+and the median CPU microseconds (the fairer figure on a shared machine). The dataset rows time
+``load_split`` cold (gunzip, checksum, decode) and warm (the in-process cache). Writes one JSON
+object (``emit``); a readable table goes to stderr.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import argparse
 import functools
 import io
 import os
-import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from _common import add_out_argument, emit
 from PIL import Image, ImageDraw
 
 from spikeglyph.data import load_split
@@ -118,22 +120,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=500)
     parser.add_argument("--data-dir", type=Path, default=os.environ.get("SPIKEGLYPH_DATA_DIR"))
+    add_out_argument(parser, "preprocess")
     args = parser.parse_args()
     data_dir: Path | None = args.data_dir
     if data_dir is not None and not (data_dir / "mnist").is_dir():
         data_dir = None
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load}")
-    print(f"{'input':<32} {'size':>10} {'bytes':>9} {'median µs':>10} {'p95 µs':>9} {'CPU µs':>8}")
-    for kind, size, nbytes, median, p95, cpu in preprocessing_rows(args.repeat, data_dir):
-        print(f"{kind:<32} {size:>10} {nbytes:>9} {median:>10.0f} {p95:>9.0f} {cpu:>8.0f}")
-    if data_dir is None:
-        print("(no dataset directory: set SPIKEGLYPH_DATA_DIR to time dataset loading)")
-        return
-    print()
-    print(f"{'dataset load':<58} {'seconds':>8}")
-    for what, seconds in dataset_rows(data_dir):
-        print(f"{what:<58} {seconds:>8.3f}")
+    fields = ("input", "size", "bytes", "median_us", "p95_us", "cpu_us")
+    inputs = [
+        dict(zip(fields, (*row[:3], *(round(us, 1) for us in row[3:])), strict=True))
+        for row in preprocessing_rows(args.repeat, data_dir)
+    ]
+    datasets = []
+    if data_dir is not None:
+        datasets = [{"what": what, "seconds": round(s, 3)} for what, s in dataset_rows(data_dir)]
+    for row in inputs:
+        print("  ".join(str(row[field]) for field in fields), file=sys.stderr)
+    for loading in datasets:
+        print(f"{loading['what']}: {loading['seconds']} s", file=sys.stderr)
+    emit(
+        "preprocess",
+        {
+            "repeat": args.repeat,
+            "inputs": inputs,
+            "dataset_loading": datasets,
+            "mnist_digit_from_dataset": data_dir is not None,
+        },
+        args.out,
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ and the benchmark load generators share the CPUs with what they measure; this co
 uvicorn app in another process, one request at a time over one kept-alive connection, and
 reports the client process's CPU time per request (user + system) and the wall time.
 
-    .venv/bin/python bench/bench_upstream.py [--requests 3000]
+    .venv/bin/python bench/bench_upstream.py [--requests 3000] [--out docs/bench/upstream.json]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from _common import emit
+from _common import add_out_argument, emit
 
 BODY = b"\x89PNG\r\n\x1a\n" + bytes(300)
 
@@ -73,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    add_out_argument(parser, "upstream")
     args = parser.parse_args()
     if args.serve:
         import uvicorn
@@ -102,7 +103,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    emit("upstream_client", {"requests": args.requests, "body_bytes": len(BODY), **results})
+    emit("upstream", {"requests": args.requests, "body_bytes": len(BODY), **results}, args.out)
 
 
 if __name__ == "__main__":

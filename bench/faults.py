@@ -12,14 +12,13 @@ The quicker faults (replica loss, hot swap, full or read-only artifact store, ta
 artifacts) are tests in ``tests/integration/reliability`` and ``tests/integration/security``;
 replica loss and hot swap under heavy load are scenarios of ``bench/load.py``.
 
-    .venv/bin/python bench/faults.py --model models/mnist --json bench/results/faults.json
+    .venv/bin/python bench/faults.py --model models/mnist [--out docs/bench/faults.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import add_out_argument, emit
 from load import drive, mnist_pngs
 from stack import API_KEY, REPO, Stack, StackConfig
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=Path(os.environ.get("SPIKEGLYPH_DATA_DIR", REPO / "var" / "datasets")),
     )
-    parser.add_argument("--json", type=Path)
+    add_out_argument(parser, "faults", "--json")
     args = parser.parse_args(argv)
     pngs, labels = mnist_pngs(args.data_dir, 200)
     results: dict[str, dict[str, object]] = {}
@@ -166,14 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             results["redis-restart"] = redis_restart(stack, pngs, labels)
     for name, outcome in results.items():
         print(f"{name:<14} {'PASS' if outcome['passed'] else 'FAIL'}  {outcome}")
-    document = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
-        "results": results,
-    }
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(document, indent=2, default=str))
+    emit("faults", {"model": str(args.model), "results": results}, args.out)
     return 0 if all(outcome["passed"] for outcome in results.values()) else 1
 
 

@@ -7,8 +7,7 @@ coverage — which generates the negative cases: wrong types, missing fields, ou
 SSE events route is excluded (a stream that never ends). Protected routes get a valid key, so
 generated data reaches the handlers instead of stopping at the key check.
 
-    .venv/bin/python bench/fuzz.py --model models/mnist \\
-        --json bench/results/fuzz.json
+    .venv/bin/python bench/fuzz.py --model models/mnist [--out docs/bench/fuzz.json]
 
 Exit status 0 only when both services answered at least ``--min-requests`` generated
 requests each and none with a 5xx.
@@ -18,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import add_out_argument, emit
 from stack import API_KEY, REPO, Stack, StackConfig
 
 ST = Path(sys.executable).parent / "st"
@@ -103,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inference-examples", type=int, default=170)
     parser.add_argument("--min-requests", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261129)
-    parser.add_argument("--json", type=Path)
+    add_out_argument(parser, "fuzz", "--json")
     args = parser.parse_args(argv)
 
     results: dict[str, dict[str, object]] = {}
@@ -133,18 +132,17 @@ def main(argv: list[str] | None = None) -> int:
             f"operations in {r['seconds']}s, with failures: {r['with_failures']}, "
             f"exit {r['exit_code']}, still alive: {healthy[name]}"
         )
-    document = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
-        "command": " ".join(["bench/fuzz.py", *(argv if argv is not None else sys.argv[1:])]),
-        "results": results,
-        "alive_after": healthy,
-        "passed": passed,
-    }
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(document, indent=2))
-    print(json.dumps(document))
+    emit(
+        "fuzz",
+        {
+            "model": str(args.model),
+            "min_requests": args.min_requests,
+            "results": results,
+            "alive_after": healthy,
+            "passed": passed,
+        },
+        args.out,
+    )
     return 0 if passed else 1
 
 

@@ -8,10 +8,10 @@ Bounded by duration AND by request count, loopback only. Scenarios (each on a fr
 
 Reports throughput, latency p50/p95/p99/max, failed requests (anything but 200, and transport
 errors), the versions that answered and, for ``hotswap``, how long the switch took. Prints a
-table and writes the JSON to ``--json``.
+table, then one JSON object (``emit``), also written to ``--out`` (default
+``docs/bench/load.json``).
 
-    .venv/bin/python bench/load.py --scenario all --clients 64 --seconds 60 \\
-        --model models/mnist --json bench/results/load.json
+    .venv/bin/python bench/load.py --scenario all --clients 64 --seconds 60 --model models/mnist
 
 Against a stack that already runs (``steady`` only): ``--gateway-url URL``. The load generator
 shares the machine with the services it measures; say so next to the figures.
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from _common import load_session, post_image
+from _common import add_out_argument, emit, load_session, post_image
 from PIL import Image
 from stack import API_KEY, REPO, Stack, StackConfig  # bench/ is on sys.path as the script's dir
 
@@ -295,7 +295,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--images", type=int, default=500, help="distinct test digits to send")
     parser.add_argument("--gateway-url", help="drive this running gateway instead")
-    parser.add_argument("--json", type=Path, help="write the reports here as JSON")
+    add_out_argument(parser, "load", "--json")
     return parser.parse_args(argv)
 
 
@@ -310,16 +310,15 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = ("steady",)
     reports = [run_scenario(args, scenario, pngs, labels) for scenario in scenarios]
     print(table(reports))
-    document = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
-        "command": " ".join(["bench/load.py", *(argv if argv is not None else sys.argv[1:])]),
-        "reports": [asdict(r) for r in reports],
-    }
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(document, indent=2))
-    print(json.dumps(document))
+    emit(
+        "load",
+        {
+            "scenarios": list(scenarios),
+            "model": None if args.gateway_url else str(args.model),
+            "reports": [asdict(r) for r in reports],
+        },
+        args.out,
+    )
     return 1 if any(r.failed for r in reports) else 0
 
 

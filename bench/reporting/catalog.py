@@ -1,0 +1,54 @@
+"""The command that measures each committed JSON: one place for the not-measured lines,
+the target summary and the documents' "how to run" prose to agree on.
+
+These are the settings the targets are stated for; a quick run with smaller settings still
+renders, and the target summary says where its settings fall short. Every bench reads the
+datasets from ``SPIKEGLYPH_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+COMMANDS: dict[str, str] = {
+    "model": "python bench/bench_model.py models/mnist models/fashion-mnist --repeat 2000 --sweep",
+    "import": "python bench/bench_import.py",
+    "preprocess": "python bench/bench_preprocess.py",
+    "upstream": "python bench/bench_upstream.py",
+    "inference_http": (
+        "python bench/bench_inference_http.py --model models/mnist --clients 32 --requests 3000"
+    ),
+    "gateway": ("python bench/bench_gateway.py --model models/mnist --concurrency 32 --seconds 20"),
+    "load": "python bench/load.py --scenario all --clients 64 --seconds 60 --model models/mnist",
+    "memory": "python bench/bench_memory.py --model models/mnist",
+    "fuzz": "python bench/fuzz.py --model models/mnist",
+    "faults": "python bench/faults.py --model models/mnist",
+    "train_speed": "python bench/bench_train_speed.py",
+    "neurogenesis": "python bench/bench_plasticity.py neurogenesis models/mnist",
+    "finetune": "python bench/bench_plasticity.py finetune models/mnist",
+    "trainer_job": "python bench/bench_trainer_job.py",
+    "fixedpoint": "python bench/bench_fixedpoint.py",
+    "stdp_speed": "python bench/bench_stdp.py --speed --neurons 400 --timesteps 50 --images 640",
+    "energy": "python bench/bench_energy.py",
+    "nir": "python bench/bench_nir.py",
+    "reproduce": "the model-reproduction bench, one docs/bench/reproduce_<model>.json per model",
+}
+
+
+def command(name: str) -> str:
+    """The command for bench ``name``; ``reproduce_*`` results share one entry, and a shipped
+    model (``models/<dir>``) is made by the training command."""
+    if name.startswith("models/"):
+        return f"spikeglyph train … --out {name} (see docs/MODELS.md)"
+    return COMMANDS["reproduce" if name.startswith("reproduce") else name]
+
+
+def render_commands(src: object) -> str:
+    """Every bench at the settings its targets are stated for, then the report."""
+    lines = [
+        "```bash",
+        "export SPIKEGLYPH_DATA_DIR=/path/to/datasets  # holds mnist/ and fashion-mnist/",
+        *(cmd for name, cmd in COMMANDS.items() if name != "reproduce"),
+        f"# and {COMMANDS['reproduce']}",
+        "python bench/report.py  # regenerate docs/BENCHMARKS.md and the README's figures",
+        "```",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,38 @@
+"""Which renderer fills which generated region, and which documents hold regions."""
+
+from __future__ import annotations
+
+from reporting import models, resources, serving, summary, training
+from reporting.catalog import render_commands
+from reporting.markdown import Renderer
+from reporting.readme import render_readme
+
+DOCUMENTS = ["docs/BENCHMARKS.md", "README.md"]
+
+REGIONS: dict[str, Renderer] = {
+    "summary": summary.render_summary,
+    "accuracy": models.render_accuracy,
+    "model-latency": models.render_model_latency,
+    "model-batch": models.render_model_batch,
+    "model-sweep": models.render_model_sweep,
+    "energy": training.render_energy,
+    "import": resources.render_import,
+    "preprocess": resources.render_preprocess,
+    "inference-http": serving.render_inference_http,
+    "gateway": serving.render_gateway,
+    "upstream": serving.render_upstream,
+    "load": serving.render_load,
+    "memory": resources.render_memory,
+    "fuzz": resources.render_fuzz,
+    "faults": resources.render_faults,
+    "train-speed": training.render_train_speed,
+    "neurogenesis": training.render_neurogenesis,
+    "finetune": training.render_finetune,
+    "trainer-job": training.render_trainer_job,
+    "fixedpoint": training.render_fixedpoint,
+    "stdp-speed": training.render_stdp_speed,
+    "nir": training.render_nir,
+    "reproduce": training.render_reproduce,
+    "commands": render_commands,
+    "readme-figures": render_readme,
+}
