@@ -144,9 +144,9 @@ def test_models_flow_from_trainer_to_inference_through_one_volume(config: dict[s
     stack = services(config)
     artifacts = "/data/artifacts"
     assert mounts(stack["trainer"])[artifacts] == ("artifacts", False)
-    # Readers cannot damage the store they serve from.
+    # Replicas cannot damage the store they serve from; the gateway installs uploaded versions.
     assert mounts(stack["inference"])[artifacts] == ("artifacts", True)
-    assert mounts(stack["gateway"])[artifacts] == ("artifacts", True)
+    assert mounts(stack["gateway"])[artifacts] == ("artifacts", False)
     for name in BUILT:
         assert service_env(stack[name])["SPIKEGLYPH_ARTIFACTS_DIR"] == artifacts, name
     # Job checkpoints (resume after a crash) and datasets persist beside the artifacts.

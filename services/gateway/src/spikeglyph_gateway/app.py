@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import Scope
 
 import spikeglyph
 from spikeglyph.schemas import ImagePayload
@@ -54,7 +55,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_openapi(app, {"ImagePayload": ImagePayload.model_json_schema()})
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
     # refusal carries the request id and the security headers.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_upload_bytes,
+        max_bytes_for=model_upload_limit(settings.max_model_upload_bytes),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -66,3 +71,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
+
+
+def model_upload_limit(max_bytes: int) -> Callable[[Scope], int | None]:
+    """A model archive (``POST /api/v1/models``) may be larger than an image upload."""
+
+    def limit(scope: Scope) -> int | None:
+        if scope.get("method") == "POST" and scope.get("path") == "/api/v1/models":
+            return max_bytes
+        return None
+
+    return limit

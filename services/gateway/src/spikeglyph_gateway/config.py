@@ -45,6 +45,8 @@ class RateLimit(BaseModel):
 class GatewaySettings(ApiKeySettings):
     """Everything the gateway can be told through its environment."""
 
+    # A model archive (POST /api/v1/models) may be larger than an image upload.
+    max_model_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     inference_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:8001"]
     )
