@@ -234,7 +234,12 @@ class BindsnetWorker:
         self.process.stdin.write(json.dumps({"start": start, "stop": stop}) + "\n")
         self.process.stdin.flush()
         answer = self._answer()
-        return Trial(float(answer["seconds"]), int(answer["images"]), float(answer["spikes"]))
+        return Trial(
+            float(answer["seconds"]),
+            float(answer["cpu_seconds"]),
+            int(answer["images"]),
+            float(answer["spikes"]),
+        )
 
     def _answer(self) -> dict[str, Any]:
         assert self.process.stdout is not None

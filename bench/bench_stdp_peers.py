@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -66,14 +67,15 @@ def spikeglyph_engine(images: torch.Tensor, spec: StdpSpec, batch: int, seed: in
         nonlocal batches_done
         spikes = 0.0
         presented_again = 0
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for first in range(start, stop, batch):
             chunk = images[first : min(first + batch, stop)]
             stats = learn_batch(net, chunk, batch_generator(seed, 0, batches_done))
             batches_done += 1
             spikes += stats.spikes
             presented_again += stats.boosted
-        return Trial(time.perf_counter() - started, stop - start, spikes, presented_again)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        return Trial(seconds, cpu, stop - start, spikes, presented_again)
 
     return learn
 
@@ -105,6 +107,7 @@ def setting_report(engine: str, batch: int, trials: Sequence[Trial]) -> dict[str
         "batch_size": batch,
         "ms_per_image": summarise([t.ms_per_image for t in trials]),
         "ms_per_image_by_round": [round(t.ms_per_image, 3) for t in trials],
+        "cpu_ms_per_image": summarise([t.cpu_ms_per_image for t in trials]),
         "excitatory_spikes_per_image": round(sum(t.spikes for t in trials) / images, 2),
     }
     if engine == "spikeglyph":
@@ -117,8 +120,14 @@ def setting_report(engine: str, batch: int, trials: Sequence[Trial]) -> dict[str
 def ratio_report(trials: dict[str, list[Trial]], peer: str, ours: Sequence[str]) -> dict[str, Any]:
     """How many times longer BindsNET takes per image than each SpikeGlyph setting."""
     peer_ms = [t.ms_per_image for t in trials[peer]]
+    peer_cpu = [t.cpu_ms_per_image for t in trials[peer]]
     return {
-        f"{peer}/{name}": paired_ratios(peer_ms, [t.ms_per_image for t in trials[name]])
+        f"{peer}/{name}": {
+            **paired_ratios(peer_ms, [t.ms_per_image for t in trials[name]]),
+            "of_cpu_medians": paired_ratios(peer_cpu, [t.cpu_ms_per_image for t in trials[name]])[
+                "of_medians"
+            ],
+        }
         for name in ours
     }
 
@@ -155,12 +164,15 @@ def notes(batch: int) -> list[str]:
         "network does not use, so the worker loads bindsnet.network, bindsnet.models and "
         "bindsnet.encoding directly; the simulated network is BindsNET's own code.",
         "Ratios are BindsNET's ms per image over SpikeGlyph's: 'of_medians' from the medians, "
-        "'by_round' from each round's pair (robust to load drift between rounds).",
+        "'by_round' from each round's pair (robust to load drift between rounds). "
+        "'of_cpu_medians' compares process CPU time the same way (time.process_time on both "
+        "sides): on a loaded machine it shows how much of the wall time was waiting.",
     ]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     env = ensure_bindsnet_env(args.venv, args.bindsnet_version, args.torch_index)
+    load_at_start = round(os.getloadavg()[0], 2)
     total = args.warmup + args.images * args.repeats
     digits, _ = load_split(data_dir(), "mnist", "train")
     if total > len(digits):
@@ -193,6 +205,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rounds": args.repeats,
         "warmup_images": args.warmup,
         "digits": f"MNIST training split, first {total} (warm-up, then one block per round)",
+        "load_1min_at_start": load_at_start,
         "threads": {"spikeglyph": torch.get_num_threads(), "bindsnet": ready["threads"]},
         "versions": {
             "spikeglyph": importlib.metadata.version("spikeglyph"),

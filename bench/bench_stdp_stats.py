@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Trial:
-    """One engine learning one block of digits: wall seconds, digits, excitatory spikes."""
+    """One engine learning one block of digits: wall and CPU seconds, digits, spikes."""
 
     seconds: float
+    cpu_seconds: float  # the engine's process, all its threads
     images: int
     spikes: float
     presented_again: int = 0  # digits shown again brighter for driving too few spikes
@@ -22,6 +23,10 @@ class Trial:
     @property
     def ms_per_image(self) -> float:
         return 1000.0 * self.seconds / self.images
+
+    @property
+    def cpu_ms_per_image(self) -> float:
+        return 1000.0 * self.cpu_seconds / self.images
 
 
 def summarise(samples: Sequence[float]) -> dict[str, float]:

@@ -29,7 +29,9 @@ To fix this you could try to:
 
 
 def test_trial_gives_milliseconds_per_image() -> None:
-    assert Trial(seconds=2.5, images=50, spikes=600.0).ms_per_image == pytest.approx(50.0)
+    trial = Trial(seconds=2.5, cpu_seconds=1.0, images=50, spikes=600.0)
+    assert trial.ms_per_image == pytest.approx(50.0)
+    assert trial.cpu_ms_per_image == pytest.approx(20.0)
 
 
 def test_summary_reports_median_quartiles_and_spread() -> None:
