@@ -124,8 +124,10 @@ def build(venv: Path, version: str, pin: str, torch_index: str | None) -> dict[s
         try:
             step.pip(["-c", str(constraints), f"bindsnet=={version}"])
             without_deps: list[str] = []
-        except PeerUnavailable as clash:
-            without_deps = conflict_lines(clash.output)
+        except PeerUnavailable as failure:
+            if "ResolutionImpossible" not in failure.output:
+                raise
+            without_deps = conflict_lines(failure.output)
             log.warning("bindsnet's requirements clash with torch %s: %s", pin, without_deps)
             step.pip(["--no-deps", f"bindsnet=={version}"])
             step.pip(["-c", str(constraints), *NETWORK_DEPS])
