@@ -1,4 +1,4 @@
-"""Pure helpers of ``bench_stdp_peers.py``: timed trials, their summary, ratios, round order.
+"""The pure arithmetic of ``bench_stdp_peers.py``: timed trials, their summary, ratios, order.
 
 Kept free of torch and of any engine so that they can be tested on plain numbers.
 """
