@@ -37,9 +37,11 @@ E_AC_PJ = 0.9
 """Energy of one 32-bit float accumulate at 45 nm, picojoules (Horowitz 2014)."""
 E_MAC_PJ = 4.6
 """Energy of one 32-bit float multiply-accumulate at 45 nm, picojoules (Horowitz 2014)."""
-SRAM_READ_PJ: dict[str, float] = {"8 KB": 10.0, "32 KB": 20.0, "1 MB": 100.0}
-"""Energy of one 64-bit read from an SRAM of that size at 45 nm, picojoules (Horowitz 2014,
-the same table as the operations). The shipped conv models' 32-bit weights take 1.6 MB."""
+WEIGHT_READ_PJ: dict[str, float] = {"sram": 5.0, "dram": 640.0}
+"""Energy of reading one 32-bit word at 45 nm from an on-chip SRAM cache and from off-chip
+DRAM, picojoules: Han et al., "Learning both weights and connections for efficient neural
+networks", NIPS 2015, Fig. 1, after Horowitz 2014 (whose 0.9 pJ add and 3.7 pJ multiply
+are in the same table)."""
 
 
 def estimate(sops: float, macs: float, ann_macs: float) -> EnergyEstimate:
@@ -93,7 +95,7 @@ def mean_estimate(
 
 def with_weight_reads(base: EnergyEstimate, read_pj: float) -> dict[str, float]:
     """``base`` if every synaptic operation and every MAC also read its weight from memory at
-    ``read_pj`` picojoules (e.g. :data:`SRAM_READ_PJ`), for both networks alike.
+    ``read_pj`` picojoules (e.g. :data:`WEIGHT_READ_PJ`), for both networks alike.
 
     A sensitivity figure, not a model of a chip, and still a kind one to the spiking network:
     dense hardware reuses a fetched weight for many MACs, while an event-driven chip fetches
