@@ -5,9 +5,9 @@ split is only reported, never used to select), batch-1 latency of ONNX Runtime a
 same network in eager torch (``torch.inference_mode``; with the same telemetry outputs as the
 ONNX graph, and once more asked for its logits only) measured side by side in alternating
 blocks, once per intra-op thread count with every engine given the same threads (the default,
-1 and 2, covers one core and all of this machine's), batch-32 throughput of both, the int8 copy
-when present, and spikes / SOPs / energy per inference against the equally sized non-spiking
-network.
+1 and 2, covers one core and all of this machine's), batch-32 throughput of both and the int8
+copy when present. Energy per inference is ``bench/bench_energy.py``'s (the whole test split,
+ratio of mean energies).
 
     python bench/bench_model.py models/mnist models/fashion-mnist [--repeat 2000] [--threads 1 2]
         [--sweep] [--against OTHER_MODEL_DIR] [--out docs/bench/model.json]
@@ -28,7 +28,6 @@ import torch
 from _common import add_out_argument, data_dir, emit, percentiles
 from bench_train_speed import PlainSnntorch
 
-from spikeglyph import energy
 from spikeglyph.data import load_split
 from spikeglyph.runtime import ModelRunner
 from spikeglyph.train.modelio import load_model
@@ -175,17 +174,6 @@ def bench_model(
             "test_accuracy_onnx": _accuracy(int8, test_x, test_y),
             "batch1": percentiles(side_by_side({"int8": int8.run}, singles, repeat)["int8"]),
         }
-    out = runner.run(np.concatenate(singles))
-    estimates = [energy.estimate_from_outputs(row, manifest.energy) for row in out.layer_sops]
-    result["energy_per_inference"] = {
-        "spikes": round(float(out.layer_spikes.sum(1).mean()), 1),
-        "sops": round(float(np.mean([e.sops for e in estimates])), 1),
-        "first_layer_macs": manifest.energy.get("first_layer_macs"),
-        "snn_nj": round(float(np.mean([e.snn_nj for e in estimates])), 2),
-        "ann_macs": manifest.energy.get("ann_macs"),
-        "ann_nj": round(estimates[0].ann_nj, 2),
-        "ratio": round(float(np.mean([e.ratio for e in estimates])), 2),
-    }
     if sweep:
         result["ms_per_image_by_batch"] = batch_sweep(model_dir, np.concatenate(singles[:64]))
     result["neurons"] = manifest.neurons

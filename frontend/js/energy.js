@@ -1,5 +1,5 @@
 // Energy of the inference next to the equally sized non-spiking network's, with the caveat the
-// op-counting literature carries: memory access is not included.
+// op-counting literature carries: memory access is not included, and that favours the SNN.
 
 const $ = (id) => document.getElementById(id);
 
@@ -60,6 +60,10 @@ export function renderEnergy(energy) {
     bar("ann", "Non-spiking", energy.ann_nj, max),
     ops,
   );
-  const note = energy.note || "45 nm estimate; memory access not included.";
+  const note =
+    energy.note ||
+    "45 nm operation count (Horowitz, ISSCC 2014) without memory access, which dominates real " +
+      "chips: that favours the spiking network, which reads weights and updates every membrane " +
+      "at each time step.";
   $("energy-note").textContent = /memory/i.test(note) ? note : `${note} Memory access is not included.`;
 }

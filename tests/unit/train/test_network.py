@@ -86,8 +86,10 @@ def test_sops_match_a_brute_force_count() -> None:
 def test_op_counts() -> None:
     net = _net("conv", "direct")
     ops = net.op_counts()
-    assert ops["first_layer_macs"] == 28 * 28 * 4 * 9
-    assert ops["ann_macs"] == 28 * 28 * 4 * 9 + 14 * 14 * 8 * 4 * 9 + 8 * 7 * 7 * 16 + 16 * 10
+    # A 3×3 same-padded convolution on an s×s map joins 3·s − 2 (input, output) pairs per
+    # axis: its MACs are its synapses, (3·s − 2)² per channel pair, the padding not counted.
+    assert ops["first_layer_macs"] == 82 * 82 * 1 * 4
+    assert ops["ann_macs"] == 82 * 82 * 1 * 4 + 40 * 40 * 4 * 8 + 8 * 7 * 7 * 16 + 16 * 10
     assert net.neuron_counts() == {"conv1": 4 * 784, "conv2": 8 * 196, "fc1": 16, "output": 10}
 
 

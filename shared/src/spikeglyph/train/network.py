@@ -181,11 +181,18 @@ class SpikingNet(nn.Module):
         return self.neuron_counts()[self.hidden_layer_name()]
 
     def op_counts(self) -> dict[str, Any]:
-        """MACs of every layer for one pass (the non-spiking equivalent) and of the first."""
+        """MACs of every layer for one pass (the non-spiking equivalent) and of the first.
+
+        A convolution's MACs are its synapses: products with the zero padding are not counted,
+        exactly as a spike at the border is charged only the synapses it reaches
+        (:func:`conv_fanout`). Counting the padding for the non-spiking network alone would
+        inflate its energy (by 6 % for the shipped models) and so the ratio.
+        """
         macs = []
         for i, conv in enumerate(self.convs):
-            size = self._conv_sizes[i]
-            macs.append(size * size * conv.out_channels * conv.in_channels * self.arch.kernel**2)
+            synapses_per_channel_pair = conv_fanout(self._conv_sizes[i], self.arch.kernel, 1)
+            pairs = conv.out_channels * conv.in_channels
+            macs.append(int(synapses_per_channel_pair.sum().item()) * pairs)
         macs += [fc.in_features * fc.out_features for fc in self.fcs]
         macs.append(self.readout.in_features * self.readout.out_features)
         first = macs[0] if self.encoder.kind == "direct" else 0

@@ -19,6 +19,7 @@ from spikeglyph.modeldir import (
     MANIFEST_NAME,
     Manifest,
     load_manifest,
+    read_manifest,
     write_model_dir,
 )
 from spikeglyph.runtime import ModelRunner
@@ -30,6 +31,10 @@ INT8_VAL_SAMPLES = 5000
 
 def reexport(model_dir: Path, *, data_dir: Path) -> Manifest:
     """Rewrite ``model.onnx`` (and the manifest) from ``weights.safetensors``."""
+    if read_manifest(model_dir).family == "stdp":
+        from spikeglyph.train.stdp.modelio import reexport_stdp_model
+
+        return reexport_stdp_model(model_dir, data_dir=data_dir)
     net, manifest = load_model(model_dir)
     val_x, _ = load_split(data_dir, manifest.dataset, "val")
     kept = {k: v for k, v in manifest.model_dump().items() if k not in ("files", "created_at")}

@@ -2,51 +2,61 @@
 
 The predict routes read their body themselves (to relay it untouched), so FastAPI cannot infer
 it; these fragments describe the three accepted forms instead.
+
+The response examples are real: ``api_examples.json`` holds what the shipped MNIST model
+answers for the hand-drawn 7 of the request example (``example_seven.png``) and that model's
+manifest, written by ``bench/make_api_examples.py`` and checked against the shipped model by
+the tests. Only the latency figures are illustrative. The gateway runs no model to get them.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
 from typing import Any
 
-_PROBABILITIES = [0.001, 0.002, 0.004, 0.011, 0.003, 0.002, 0.001, 0.968, 0.002, 0.006]
+_HERE = Path(__file__).resolve().parent
+_GENERATED: dict[str, Any] = json.loads((_HERE / "api_examples.json").read_text("utf-8"))
 
-PREDICTION_EXAMPLE: dict[str, Any] = {
-    "digit": 7,
-    "label": "7",
-    "probabilities": _PROBABILITIES,
-    "confidence": 0.968,
-    "class_names": [str(d) for d in range(10)],
-    "model_version": "mnist-conv-20261128-101500",
-    "dataset": "mnist",
-    "latency_ms": {
-        "queue": 0.4,
-        "preprocess": 0.6,
-        "compute": 2.1,
-        "gateway": 0.9,
-        "total": 4.0,
-    },
-    "spikes": None,
-    "energy": {
-        "sops": 152000.0,
-        "macs": 86400.0,
-        "snn_nj": 534.2,
-        "ann_macs": 2300000.0,
-        "ann_nj": 10580.0,
-        "ratio": 19.8,
-        "e_ac_pj": 0.9,
-        "e_mac_pj": 4.6,
-        "note": "45 nm estimate (Horowitz, ISSCC 2014); memory access not included.",
-    },
-    "input": None,
+PREDICTION_EXAMPLE: dict[str, Any] = _GENERATED["prediction"]
+BATCH_EXAMPLE: dict[str, Any] = {"results": [PREDICTION_EXAMPLE]}
+MODEL_EXAMPLE: dict[str, Any] = _GENERATED["model_entry"]
+
+_EXAMPLE_DESCRIPTION = (
+    f"What the shipped model ({PREDICTION_EXAMPLE['model_version']}) answers for the "
+    "hand-drawn 7 of the request example, with `?compact=true`: prediction, probabilities, "
+    "confidence and energy are that model's; the latency figures are illustrative."
+)
+PREDICTION_RESPONSE_DOC: dict[str, Any] = {
+    "content": {
+        "application/json": {
+            "examples": {
+                "drawn_seven": {
+                    "summary": "A hand-drawn 7",
+                    "description": _EXAMPLE_DESCRIPTION,
+                    "value": PREDICTION_EXAMPLE,
+                }
+            }
+        }
+    }
+}
+BATCH_RESPONSE_DOC: dict[str, Any] = {
+    "content": {
+        "application/json": {
+            "examples": {
+                "drawn_seven": {
+                    "summary": "One hand-drawn 7",
+                    "description": _EXAMPLE_DESCRIPTION,
+                    "value": BATCH_EXAMPLE,
+                }
+            }
+        }
+    }
 }
 
-BATCH_EXAMPLE: dict[str, Any] = {"results": [PREDICTION_EXAMPLE]}
-
 # A real 28×28 PNG of a hand-drawn 7, so "Try it out" in /docs gets an answer.
-_PNG_BASE64 = (
-    "iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAATUlEQVR42s3QMQ4AIAhDUcr974wTiQXKjJPx52HU7NhCbmI49"
-    "ZHEFlHGEtvGpnB1n5KQ8X+SL7BF+gtfYI0Eu4SMDJuEjAVWCRnDrq8HgOgKI18J0GgAAAAASUVORK5CYII="
-)
+_PNG_BASE64 = base64.b64encode((_HERE / "example_seven.png").read_bytes()).decode("ascii")
 
 PREDICT_BODY_DOC: dict[str, Any] = {
     "requestBody": {
@@ -101,14 +111,4 @@ JOB_EXAMPLE: dict[str, Any] = {
     "params": {"dataset": "mnist", "epochs": 3, "timesteps": 4},
     "created_at": "2026-11-28T10:15:00Z",
     "updated_at": "2026-11-28T10:16:12Z",
-}
-
-MODEL_EXAMPLE: dict[str, Any] = {
-    "version": "mnist-conv-20261128-101500",
-    "active": True,
-    "dataset": "mnist",
-    "timesteps": 4,
-    "metrics": {"accuracy": 0.987},
-    "parent": None,
-    "created_at": "2026-11-28T10:15:00Z",
 }

@@ -19,9 +19,9 @@ from spikeglyph_gateway.deps import ResourcesDep, rate_limit
 from spikeglyph_gateway.responses import error_responses
 from spikeglyph_gateway.routes.examples import (
     BATCH_BODY_DOC,
-    BATCH_EXAMPLE,
+    BATCH_RESPONSE_DOC,
     PREDICT_BODY_DOC,
-    PREDICTION_EXAMPLE,
+    PREDICTION_RESPONSE_DOC,
 )
 
 router = APIRouter(tags=["predict"])
@@ -91,7 +91,7 @@ CompactQuery = Annotated[
     response_model=Prediction,
     summary="Recognise one image",
     openapi_extra=PREDICT_BODY_DOC,
-    responses={200: {"content": {"application/json": {"example": PREDICTION_EXAMPLE}}}, **ERRORS},
+    responses={200: PREDICTION_RESPONSE_DOC, **ERRORS},
     dependencies=[Depends(rate_limit("predict"))],
 )
 async def predict(request: Request, resources: ResourcesDep, compact: CompactQuery = False) -> Any:
@@ -104,7 +104,7 @@ async def predict(request: Request, resources: ResourcesDep, compact: CompactQue
     response_model=BatchPrediction,
     summary="Recognise several images",
     openapi_extra=BATCH_BODY_DOC,
-    responses={200: {"content": {"application/json": {"example": BATCH_EXAMPLE}}}, **ERRORS},
+    responses={200: BATCH_RESPONSE_DOC, **ERRORS},
     dependencies=[Depends(rate_limit("predict"))],
 )
 async def predict_batch(

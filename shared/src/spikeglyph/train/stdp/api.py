@@ -153,7 +153,7 @@ def train_stdp(
 ) -> Path:
     """Train, label, evaluate and export an STDP network; returns ``workdir/model``."""
     from spikeglyph.train.modelio import new_version
-    from spikeglyph.train.stdp.modelio import save_stdp_model
+    from spikeglyph.train.stdp.modelio import export_sample, save_stdp_model
 
     workdir = Path(workdir)
     if (done := finished_model(workdir)) is not None:
@@ -200,6 +200,6 @@ def train_stdp(
         version=version or new_version(config.dataset, "stdp"),
         metrics=metrics,
         training=training,
-        sample_images=flat_images(val_x[:256]),
+        sample_images=export_sample(val_x),
     )
     return target

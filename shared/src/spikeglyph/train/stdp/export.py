@@ -15,7 +15,8 @@ The served graph maps the network onto the runtime interface (:mod:`spikeglyph.r
     so the inhibitory total counts the excitatory spikes of steps 0 … T−2;
 ``layer_sops`` [B, 3]
     input → excitatory (each input spike reaches N synapses), excitatory → inhibitory (one),
-    inhibitory → excitatory (N − 1);
+    inhibitory → excitatory (N − 1), summed over every presentation the image needed: a
+    boosted image also pays for the weak presentations before the one it shows;
 ``hidden_spikes`` [B, T, H]
     raster of the excitatory neurons listed in the manifest (the strongest of each class);
 ``input_spikes`` [B, T, 784]
@@ -39,7 +40,7 @@ from torch import nn
 
 from spikeglyph.runtime import REQUIRED_OUTPUTS
 from spikeglyph.train.stdp.labels import class_sizes, label_onehot
-from spikeglyph.train.stdp.network import StdpNet
+from spikeglyph.train.stdp.network import Response, StdpNet
 
 OPSET = 17
 WEIGHT_GRID = 2.0**-13
@@ -52,6 +53,31 @@ def snap_weights(net: StdpNet) -> None:
         net.weights.copy_(torch.round(net.weights / WEIGHT_GRID) * WEIGHT_GRID)
 
 
+def response_sops(response: Response, neurons: int) -> torch.Tensor:
+    """[B, 3] synaptic operations of one presentation: input → excitatory (N per input
+    spike), excitatory → inhibitory (1), inhibitory → excitatory (N − 1 per inhibitory spike;
+    an inhibitory neuron fires one step after its partner, so within steps 1 … T−1)."""
+    n = float(neurons)
+    exc = response.spikes.sum((0, 2))
+    inh = response.spikes[:-1].sum((0, 2))
+    return torch.stack([response.inputs.sum((0, 2)) * n, exc, inh * (n - 1.0)], 1)
+
+
+def presented_sops(net: StdpNet, responses: list[Response]) -> torch.Tensor:
+    """[B, 3] synaptic operations of every presentation each image needed.
+
+    The graph runs every pass for every image (branch-free), but a network that presents an
+    image again only after a weak presentation pays for the passes up to the first strong
+    one: pass k counts while every earlier pass was weak.
+    """
+    total = response_sops(responses[0], net.spec.neurons)
+    still_weak = (~net.strong(responses[0])).to(total.dtype)
+    for response in responses[1:]:
+        total = total + response_sops(response, net.spec.neurons) * still_weak.unsqueeze(1)
+        still_weak = still_weak * (~net.strong(response)).to(total.dtype)
+    return total
+
+
 class ServedGraph(nn.Module):
     """What the ONNX graph computes, as a module (also the torch side of the parity check)."""
 
@@ -61,7 +87,8 @@ class ServedGraph(nn.Module):
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
         net = self.net
-        response = net.respond(image.flatten(1), branch_free=True)
+        responses = net.present_all(image.flatten(1))
+        response = net.choose(responses)
         spikes = response.spikes  # [T, B, N]
         onehot = label_onehot(net.assignments, net.classes, spikes.dtype)
         sizes = class_sizes(net.assignments, net.classes, spikes.dtype)
@@ -70,15 +97,13 @@ class ServedGraph(nn.Module):
         running = torch.cumsum(per_step, 0) / sizes
         exc = spikes.sum((0, 2))
         inh = spikes[:-1].sum((0, 2))
-        n = float(net.spec.neurons)
-        sops = torch.stack([response.inputs.sum((0, 2)) * n, exc, inh * (n - 1.0)], 1)
         return (
             logits,
             per_step.sum(0),
             running.transpose(0, 1),
             per_step.transpose(0, 1),
             torch.stack([exc, inh], 1),
-            sops,
+            presented_sops(net, responses),
             spikes[:, :, net.hidden_idx].transpose(0, 1),
             response.inputs.transpose(0, 1),
         )

@@ -27,6 +27,14 @@ from spikeglyph.train.stdp.spec import StdpSpec
 
 FAMILY = "stdp"
 PARITY_SAMPLES = 64
+EXPORT_SAMPLES = 256  # validation images that choose the raster sample and measure SOPs
+
+
+def export_sample(val_images: np.ndarray) -> torch.Tensor:
+    """The validation images [M, 784] an export uses, from the uint8 split [M', 28, 28]."""
+    from spikeglyph.train.stdp.api import flat_images
+
+    return flat_images(val_images[:EXPORT_SAMPLES])
 
 
 @torch.no_grad()
@@ -132,3 +140,28 @@ def load_stdp_model(model_dir: Path) -> tuple[StdpNet, Manifest]:
     except RuntimeError as exc:
         raise InvalidModel(f"{manifest.version}: weights do not fit the spec: {exc}") from exc
     return net.eval(), manifest
+
+
+def reexport_stdp_model(model_dir: Path, *, data_dir: Path) -> Manifest:
+    """Rewrite ``model.onnx`` and the manifest of an STDP model directory from its weights.
+
+    The version, metrics, training record and lineage are kept; the raster sample and the
+    SOP figure are measured again on the validation images its training run used.
+    """
+    from spikeglyph.train.jobdir import load_val
+    from spikeglyph.train.stdp.config import StdpTrainConfig
+
+    net, manifest = load_stdp_model(model_dir)
+    config = StdpTrainConfig.from_dict(manifest.training.get("config", {}))
+    val_x, _ = load_val(data_dir, manifest.dataset, config.val_size, config.max_samples)
+    return save_stdp_model(
+        net,
+        model_dir,
+        dataset=manifest.dataset,
+        version=manifest.version,
+        metrics=manifest.metrics,
+        training=manifest.training,
+        sample_images=export_sample(val_x),
+        parent=manifest.parent,
+        overwrite=True,
+    )

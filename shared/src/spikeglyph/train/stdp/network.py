@@ -107,11 +107,22 @@ class StdpNet(nn.Module):
             chosen.membrane[:, weak] = again.membrane
         return chosen
 
+    def present_all(self, images: torch.Tensor) -> list[Response]:
+        """Every presentation (the first and each boosted one) of every image."""
+        return [self.present(images, p, self.noise) for p in self.passes()]
+
+    def strong(self, response: Response) -> torch.Tensor:
+        """[B] whether each image drove enough excitatory spikes to stop boosting."""
+        return response.spikes.sum((0, 2)) >= self.spec.min_spikes
+
     def _respond_all(self, images: torch.Tensor) -> Response:
-        responses = [self.present(images, p, self.noise) for p in self.passes()]
+        return self.choose(self.present_all(images))
+
+    def choose(self, responses: list[Response]) -> Response:
+        """Per image, the first strong presentation of ``responses`` (else the last one)."""
         chosen = responses[-1]
         for candidate in reversed(responses[:-1]):
-            pick = (candidate.spikes.sum((0, 2)) >= self.spec.min_spikes).view(1, -1, 1)
+            pick = self.strong(candidate).view(1, -1, 1)
             chosen = Response(
                 torch.where(pick, candidate.inputs, chosen.inputs),
                 torch.where(pick, candidate.spikes, chosen.spikes),
