@@ -115,6 +115,13 @@ class InvalidJobParams(SpikeGlyphError):
     code = "invalid_job_params"
 
 
+class InvalidRecipe(InvalidJobParams, ValueError):
+    """A training recipe, or a change to one, that cannot train a model. A ``ValueError`` too,
+    so a pydantic validator that meets it reports a validation error."""
+
+    code = "invalid_recipe"
+
+
 class DeviceUnavailable(SpikeGlyphError):
     """``SPIKEGLYPH_DEVICE=cuda`` asked for a GPU that this machine or build does not have."""
 

@@ -57,3 +57,9 @@ def evaluate_net(
         "per_class": per_class,
         "firing_rate": float(np.mean(rates)) if rates else 0.0,
     }
+
+
+def val_sample(images: np.ndarray, n: int = 256) -> np.ndarray:
+    """The first ``n`` validation images as float [n, 1, 28, 28]: what a model directory's
+    export checks, telemetry figures and raster neurons are measured on."""
+    return to_tensor(images[:n]).numpy()

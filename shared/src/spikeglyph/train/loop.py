@@ -22,10 +22,10 @@ import torch
 from torch.nn import functional as F
 
 from spikeglyph.errors import JobCancelled
+from spikeglyph.recipe import Recipe
 from spikeglyph.schemas import JobProgress
 from spikeglyph.train import checkpoint
 from spikeglyph.train.augment import augment
-from spikeglyph.train.config import TrainConfig
 from spikeglyph.train.evaluation import evaluate_net as evaluate_net
 from spikeglyph.train.evaluation import pick_device as pick_device
 from spikeglyph.train.evaluation import to_tensor as to_tensor
@@ -75,7 +75,7 @@ class EpochStats:
 class _Run:
     """What one :func:`fit` call carries from batch to batch and epoch to epoch."""
 
-    config: TrainConfig
+    config: Recipe
     net: SpikingNet
     optimizer: torch.optim.Optimizer
     scaler: torch.amp.GradScaler
@@ -95,7 +95,7 @@ class _Run:
         return self.steps_per_epoch * self.config.epochs
 
 
-def build_optimizer(net: SpikingNet, config: TrainConfig) -> torch.optim.Optimizer:
+def build_optimizer(net: SpikingNet, config: Recipe) -> torch.optim.Optimizer:
     """AdamW with weight decay on weights only (not on biases, norms or learned decays)."""
     decay: list[torch.nn.Parameter] = []
     no_decay: list[torch.nn.Parameter] = []
@@ -111,7 +111,7 @@ def build_optimizer(net: SpikingNet, config: TrainConfig) -> torch.optim.Optimiz
 
 
 def fit(
-    config: TrainConfig,
+    config: Recipe,
     train: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray],
     *,
@@ -123,7 +123,8 @@ def fit(
     select_best: bool = True,
     freeze_norm_stats: bool = False,
 ) -> FitResult:
-    """Train ``config`` (or continue ``model``) and return the best-validation network.
+    """Train the recipe ``config`` (or continue ``model``) and return the best-validation
+    network.
 
     Checkpoints go to ``workdir/checkpoints``; when one from the same config is there the run
     resumes after its last completed epoch. Metrics are appended to ``workdir/metrics.jsonl``.
@@ -150,7 +151,7 @@ def fit(
 
 
 def _start(
-    config: TrainConfig,
+    config: Recipe,
     train: tuple[np.ndarray, np.ndarray],
     workdir: Path,
     dev: torch.device,
