@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 import spikeglyph
 from spikeglyph.api_errors import BodySizeLimitMiddleware, install_error_handlers
 from spikeglyph.request_context import settle_heap
-from spikeglyph.schemas import ImagePayload
+from spikeglyph.schemas import JOB_PARAMS, ImagePayload
 from spikeglyph_gateway.api import api_router
 from spikeglyph_gateway.config import GatewaySettings
 from spikeglyph_gateway.frontend import mount_frontend
@@ -50,7 +50,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(api_router)
     mount_frontend(app, settings.frontend_dir)
     # The predict routes read their body themselves; their documented JSON form refers to it.
-    install_openapi(app, {"ImagePayload": ImagePayload.model_json_schema()})
+    # A job's params are validated by kind, so each kind's schema (with the training recipe's
+    # defaults) is listed too.
+    job_params = {model.__name__: model.model_json_schema() for model in JOB_PARAMS.values()}
+    install_openapi(app, {"ImagePayload": ImagePayload.model_json_schema(), **job_params})
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
     # refusal carries the request id and the security headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
