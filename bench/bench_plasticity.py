@@ -9,8 +9,13 @@ strokes and off-centre digits made from *training* images), fine-tune on it with
 report accuracy on held-out shifted digits and on the MNIST test split before and after
 (target: feedback accuracy rises clearly, test accuracy within 0.2 points).
 
-    python bench/bench_plasticity.py neurogenesis models/mnist [--prune 0.3] [--epochs 2]
-    python bench/bench_plasticity.py finetune models/mnist [--feedback 300]
+    python bench/bench_plasticity.py neurogenesis models/mnist [--prune P] [--grow G]
+        [--epochs E] [--max-samples N] [--out PATH]
+    python bench/bench_plasticity.py finetune models/mnist [--feedback 300] [--epochs E]
+
+Unset job options take the jobs' defaults (``NeurogenesisParams``, ``FinetuneParams``), so the
+figures are those of a job submitted without them; both jobs train with the base model's
+recipe. Results go to ``docs/bench/<neurogenesis|finetune>.json`` unless ``--out`` says else.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import data_dir, emit
+from _common import REPO, data_dir, emit
 from torch.nn import functional as F
 
 from spikeglyph.data import load_split
@@ -42,26 +47,20 @@ def _test_metrics(model_dir: Path) -> dict[str, Any]:
     return {"test_accuracy": acc, "sops_per_inference": sops, "neurons": manifest.neurons}
 
 
-def neurogenesis(
-    model: Path, prune: float, grow: float, epochs: int, max_samples: int | None
-) -> dict[str, Any]:
+def neurogenesis(model: Path, params: NeurogenesisParams) -> dict[str, Any]:
     before = _test_metrics(model)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.monotonic()
-        params = NeurogenesisParams(
-            prune_fraction=prune,
-            grow_fraction=grow,
-            finetune_epochs=epochs,
-            max_samples=max_samples,
-        )
         new = api.neurogenesis(
             model, data_dir=data_dir(), params=params, workdir=Path(tmp), device="cpu"
         )
         seconds = time.monotonic() - start
         after = _test_metrics(new)
-        report = load_manifest(new).metrics["neurogenesis"]
+        made = load_manifest(new)
+        report = made.metrics["neurogenesis"]
     return {
         "params": params.model_dump(),
+        "recipe_changes": made.training["derived_from"]["changes"],
         "before": before,
         "after": after,
         "sops_reduction": 1 - after["sops_per_inference"] / before["sops_per_inference"],
@@ -88,7 +87,7 @@ def shifted(images: np.ndarray, seed: int) -> np.ndarray:
     return (out[:, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
 
 
-def finetune(model: Path, n_feedback: int, epochs: int) -> dict[str, Any]:
+def finetune(model: Path, n_feedback: int, params: FinetuneParams) -> dict[str, Any]:
     manifest = load_manifest(model)
     train_x, train_y = load_split(data_dir(), manifest.dataset, "train")
     test_x, test_y = load_split(data_dir(), manifest.dataset, "test")
@@ -109,7 +108,6 @@ def finetune(model: Path, n_feedback: int, epochs: int) -> dict[str, Any]:
     }
     with tempfile.TemporaryDirectory() as tmp:
         start = time.monotonic()
-        params = FinetuneParams(epochs=epochs, rehearsal_ratio=4.0, max_val_samples=2000)
         new = api.finetune(
             model, fb_x, fb_y, data_dir=data_dir(), params=params, workdir=Path(tmp), device="cpu"
         )
@@ -119,9 +117,11 @@ def finetune(model: Path, n_feedback: int, epochs: int) -> dict[str, Any]:
             "shifted_heldout_accuracy": api.accuracy_on(new, held_x, held_y),
             "feedback_accuracy": api.accuracy_on(new, fb_x, fb_y),
         }
+        changes = load_manifest(new).training["derived_from"]["changes"]
     return {
         "feedback_items": len(fb_y),
         "params": params.model_dump(),
+        "recipe_changes": changes,
         "before": before,
         "after": after,
         "test_change_points": 100 * (after["test_accuracy"] - before["test_accuracy"]),
@@ -133,19 +133,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("what", choices=["neurogenesis", "finetune"])
     parser.add_argument("model", type=Path)
-    parser.add_argument("--prune", type=float, default=0.3)
-    parser.add_argument("--grow", type=float, default=0.0)
-    parser.add_argument(
-        "--epochs", type=int, default=2, help="neurogenesis: fine-tuning epochs (finetune: ≥ 3)"
-    )
-    parser.add_argument("--max-samples", type=int, default=None)
-    parser.add_argument("--feedback", type=int, default=300)
+    parser.add_argument("--prune", type=float, help="neurogenesis: prune_fraction")
+    parser.add_argument("--grow", type=float, help="neurogenesis: grow_fraction")
+    parser.add_argument("--epochs", type=int, help="finetune_epochs / finetune epochs")
+    parser.add_argument("--max-samples", type=int, help="neurogenesis: fine-tuning images")
+    parser.add_argument("--feedback", type=int, default=300, help="finetune: feedback images")
+    parser.add_argument("--out", type=Path, help="default: docs/bench/<what>.json")
     args = parser.parse_args()
     if args.what == "neurogenesis":
-        result = neurogenesis(args.model, args.prune, args.grow, args.epochs, args.max_samples)
+        given = {
+            "prune_fraction": args.prune,
+            "grow_fraction": args.grow,
+            "finetune_epochs": args.epochs,
+            "max_samples": args.max_samples,
+        }
+        params = NeurogenesisParams.model_validate(_set(given))
+        result = neurogenesis(args.model, params)
     else:
-        result = finetune(args.model, args.feedback, max(args.epochs, 3))
-    emit(args.what, result)
+        tuning = FinetuneParams.model_validate(_set({"epochs": args.epochs}))
+        result = finetune(args.model, args.feedback, tuning)
+    emit(args.what, result, out=args.out or REPO / "docs" / "bench" / f"{args.what}.json")
+
+
+def _set(options: dict[str, Any]) -> dict[str, Any]:
+    """The options given: the others keep the job's defaults."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 if __name__ == "__main__":

@@ -1,32 +1,36 @@
 """Training throughput: SpikeGlyph's layer-by-layer SNN against plain snntorch, one run.
 
-Both train the *same* network (by default the shipped one: conv 16-32 + BN + maxpool + LIF,
-fc 256, readout; T steps, learnable decay, ATan surrogate, AdamW) on the same MNIST batches.
+Both train the *same* network (by default that of the MNIST training recipe, the shipped one:
+conv 16-32 + BN + maxpool + LIF, fc 256, readout; its T, batch size and learning rate;
+learnable decay, ATan surrogate, AdamW) on the same MNIST batches.
 Plain snntorch is written the way its tutorials teach: a loop over time steps, every layer
 called once per step with ``snn.Leaky`` (so the static input's first convolution is
 recomputed at every step).
 
-    python bench/bench_train_speed.py [--timesteps 4] [--batches 30] [--batch-size 128]
-        [--channels 16,32] [--hidden 256] [--pool current|spikes]
+    python bench/bench_train_speed.py [--timesteps T] [--batches 30] [--batch-size B]
+        [--channels 16,32] [--hidden 256] [--pool current|spikes] [--out PATH]
+
+Unset options take the MNIST recipe's values (``spikeglyph.recipe.default_recipe``).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import snntorch as snn
 import torch
-from _common import data_dir, emit
+from _common import REPO, data_dir, emit
 from snntorch import surrogate
 from torch import nn
 from torch.nn import functional as F
 
 from spikeglyph.data import load_split
+from spikeglyph.recipe import ArchSpec, EncoderSpec, default_recipe
 from spikeglyph.train.loop import to_tensor
 from spikeglyph.train.network import MNIST_MEAN, MNIST_STD, SpikingNet
-from spikeglyph.train.spec import ArchSpec, EncoderSpec, default_arch
 
 
 class PlainSnntorch(nn.Module):
@@ -84,8 +88,8 @@ class PlainSnntorch(nn.Module):
         return total / self.t
 
 
-def measure(model: nn.Module, xs: list[torch.Tensor], ys: list[torch.Tensor]) -> float:
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+def measure(model: nn.Module, xs: list[torch.Tensor], ys: list[torch.Tensor], lr: float) -> float:
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
     model.train()
 
     def step(x: torch.Tensor, y: torch.Tensor) -> None:
@@ -103,21 +107,27 @@ def measure(model: nn.Module, xs: list[torch.Tensor], ys: list[torch.Tensor]) ->
     return sum(len(x) for x in xs) / (time.perf_counter() - start)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
+    recipe = default_recipe("mnist")
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--timesteps", type=int, default=4)
+    parser.add_argument("--timesteps", type=int, default=recipe.timesteps)
     parser.add_argument("--batches", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=recipe.batch_size)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per engine")
-    shipped = default_arch("conv")
     parser.add_argument(
-        "--channels", default=",".join(map(str, shipped.channels)), help="conv channels per block"
+        "--channels", default=",".join(map(str, recipe.arch.channels)), help="conv channels"
     )
     parser.add_argument(
-        "--hidden", default=",".join(map(str, shipped.hidden)), help="hidden fully-connected widths"
+        "--hidden", default=",".join(map(str, recipe.arch.hidden)), help="hidden widths"
     )
-    parser.add_argument("--pool", choices=("spikes", "current"), default=shipped.pool)
-    args = parser.parse_args()
+    parser.add_argument("--pool", choices=("spikes", "current"), default=recipe.arch.pool)
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "train_speed.json")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    lr = default_recipe("mnist").lr
     torch.manual_seed(0)
     images, labels = load_split(data_dir(), "mnist", "train")
     n = args.batches * args.batch_size
@@ -131,8 +141,8 @@ def main() -> None:
     plain = PlainSnntorch(args.timesteps, channels, hidden, args.pool)
     rates: dict[str, list[float]] = {"spikeglyph": [], "snntorch": []}
     for _ in range(args.rounds):  # alternate, so background load hits both alike
-        rates["spikeglyph"].append(measure(ours, xs, ys))
-        rates["snntorch"].append(measure(plain, xs, ys))
+        rates["spikeglyph"].append(measure(ours, xs, ys, lr))
+        rates["snntorch"].append(measure(plain, xs, ys, lr))
     best = {k: max(v) for k, v in rates.items()}
     emit(
         "train_speed",
@@ -143,12 +153,14 @@ def main() -> None:
             + f", BN, LIF (learnable decay), ATan, max-pool of {args.pool}",
             "timesteps": args.timesteps,
             "batch_size": args.batch_size,
+            "lr": lr,
             "samples": n,
             "torch_threads": torch.get_num_threads(),
             "samples_per_s": {k: round(v, 1) for k, v in best.items()},
             "all_rounds": {k: [round(r, 1) for r in v] for k, v in rates.items()},
             "speedup": round(best["spikeglyph"] / best["snntorch"], 2),
         },
+        out=args.out,
     )
 
 

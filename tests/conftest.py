@@ -74,11 +74,10 @@ def tiny_model_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     clearly better than chance and has every output the services read. Tests must copy it
     before modifying it.
     """
+    from spikeglyph.recipe import ArchSpec, default_recipe
     from spikeglyph.train.api import train_config
-    from spikeglyph.train.config import TrainConfig
-    from spikeglyph.train.spec import ArchSpec
 
-    config = TrainConfig(
+    config = default_recipe("mnist", "fc").with_changes(
         arch=ArchSpec(kind="fc", channels=(), hidden=(128,)),
         timesteps=4,
         epochs=2,

@@ -253,6 +253,13 @@ class InvalidJobTransition(SpikeGlyphError):
     status = 409
 
 
+class InvalidRecipe(InvalidJobParams, ValueError):
+    """A training recipe, or a change to one, that cannot train a model. A ``ValueError`` too,
+    so a pydantic validator that meets it reports a validation error."""
+
+    code = "invalid_recipe"
+
+
 class DeviceUnavailable(SpikeGlyphError):
     """``SPIKEGLYPH_DEVICE=cuda`` asked for a GPU that this machine or build does not have."""
 

@@ -6,16 +6,25 @@ the OpenAPI documents are generated from one source and a client can trust the s
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-DatasetName = Literal["mnist", "fashion-mnist"]
-EncoderName = Literal["direct", "rate", "latency"]
-ArchName = Literal["conv", "fc", "stdp"]
+# Defined next to what needs them, re-exported here: every edge type is importable from here.
+from spikeglyph.job_params import EvaluateParams as EvaluateParams
+from spikeglyph.job_params import FinetuneParams as FinetuneParams
+from spikeglyph.job_params import NeurogenesisParams as NeurogenesisParams
+from spikeglyph.job_params import TrainParams as TrainParams
+from spikeglyph.recipe.specs import ArchName as ArchName
+from spikeglyph.recipe.specs import DatasetName as DatasetName
+from spikeglyph.recipe.specs import EncoderName as EncoderName
+from spikeglyph.schema_base import VERSION_RE as VERSION_RE
+from spikeglyph.schema_base import Schema as Schema
+from spikeglyph.schema_base import VersionName as VersionName
+from spikeglyph.schema_base import is_safe_version as is_safe_version
+from spikeglyph.schema_base import utcnow as utcnow
 
 MNIST_CLASSES: tuple[str, ...] = tuple(str(d) for d in range(10))
 FASHION_CLASSES: tuple[str, ...] = (
@@ -31,33 +40,6 @@ FASHION_CLASSES: tuple[str, ...] = (
     "Ankle boot",
 )
 CLASS_NAMES: dict[str, tuple[str, ...]] = {"mnist": MNIST_CLASSES, "fashion-mnist": FASHION_CLASSES}
-
-
-VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-"""A model version id: one safe path component (no separators, no '..', not hidden)."""
-
-
-def is_safe_version(version: str) -> bool:
-    return bool(VERSION_RE.fullmatch(version)) and ".." not in version
-
-
-def _check_version(version: str) -> str:
-    if not is_safe_version(version):
-        raise ValueError(
-            "a model version is letters, digits, '.', '_' and '-' (at most 96 characters, no '..')"
-        )
-    return version
-
-
-VersionName = Annotated[str, AfterValidator(_check_version)]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -205,46 +187,6 @@ class JobState(StrEnum):
         return self in (JobState.succeeded, JobState.failed, JobState.cancelled)
 
 
-class TrainParams(Schema):
-    dataset: DatasetName = "mnist"
-    arch: ArchName = "conv"
-    epochs: int = Field(default=1, ge=1, le=200)
-    timesteps: int = Field(default=4, ge=1, le=64)
-    encoder: EncoderName = "direct"
-    max_samples: int | None = Field(default=None, ge=100)
-    batch_size: int = Field(default=128, ge=1, le=4096)
-    lr: float = Field(default=2e-3, gt=0, le=1.0)
-    seed: int = 0
-    activate: bool = Field(default=False, description="Activate the new version when done.")
-
-
-class FinetuneParams(Schema):
-    base_version: VersionName | None = Field(
-        default=None, description="Default: the active version."
-    )
-    epochs: int = Field(default=2, ge=1, le=50)
-    rehearsal_ratio: float = Field(default=4.0, ge=0, le=100, description="Replayed per feedback.")
-    tolerance_points: float = Field(default=0.2, ge=0, le=100)
-    max_val_samples: int | None = Field(default=None, ge=100)
-    seed: int = 0
-
-
-class NeurogenesisParams(Schema):
-    base_version: VersionName | None = None
-    prune_fraction: float = Field(default=0.3, ge=0, le=0.95)
-    grow_fraction: float = Field(default=0.05, ge=0, le=1.0)
-    finetune_epochs: int = Field(default=2, ge=0, le=50)
-    max_samples: int | None = Field(default=None, ge=100)
-    seed: int = 0
-
-
-class EvaluateParams(Schema):
-    version: VersionName | None = Field(default=None, description="Default: the active version.")
-    dataset: DatasetName | None = None
-    split: Literal["val", "test"] = "test"
-    max_samples: int | None = Field(default=None, ge=10)
-
-
 JOB_PARAMS: dict[JobKind, type[Schema]] = {
     JobKind.train: TrainParams,
     JobKind.finetune: FinetuneParams,
@@ -255,7 +197,11 @@ JOB_PARAMS: dict[JobKind, type[Schema]] = {
 
 class JobSubmit(Schema):
     kind: JobKind
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Validated by kind: TrainParams, FinetuneParams, NeurogenesisParams or "
+        "EvaluateParams. A train job's unset fields take the training recipe's values.",
+    )
 
     def typed_params(self) -> Schema:
         """Validate ``params`` against the schema of ``kind`` (raises pydantic errors)."""

@@ -78,7 +78,7 @@ class FakeEngine:
     def train(self, params: TrainParams, **run: Unpack[JobOptions]) -> Path:
         self.calls.append(("train", {"workdir": run["workdir"]}))
         (run["workdir"] / "checkpoints").mkdir(parents=True, exist_ok=True)
-        self._loop(params.epochs, run)
+        self._loop(params.recipe().epochs, run)
         return self._model(run["workdir"], "base")
 
     def finetune(

@@ -23,7 +23,7 @@ def test_train_arch_stdp_writes_a_model_directory(data_dir: Path, tmp_path: Path
     assert manifest["family"] == "stdp"
     assert manifest["architecture"]["neurons"] == 12
     assert manifest["architecture"]["max_rate_hz"] == 300.0
-    assert manifest["training"]["config"]["seed"] == 3
+    assert manifest["training"]["recipe"]["seed"] == 3
     assert 0.0 <= manifest["metrics"]["val_accuracy"] <= 1.0
     assert not (tmp_path / "w").exists()  # the work directory is cleaned up
 

@@ -46,7 +46,7 @@ def test_train_writes_a_verified_model_and_cleans_its_workdir(trained: Path) -> 
     }
     assert not trained.with_name("model.work").exists()
     manifest = json.loads((trained / "manifest.json").read_text())
-    assert manifest["training"]["config"]["max_samples"] == 1000
+    assert manifest["training"]["recipe"]["max_samples"] == 1000
     assert manifest["architecture"]["pool"] == "spikes"  # the conv default means nothing to fc
 
 

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import Scope
 
 import spikeglyph
-from spikeglyph.schemas import ImagePayload
+from spikeglyph.schemas import JOB_PARAMS, ImagePayload
 from spikeglyph.server.body_limit import BodySizeLimitMiddleware
 from spikeglyph.server.errors import install_error_handlers
 from spikeglyph.server.heap import settle_heap
@@ -52,7 +52,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(api_router)
     mount_frontend(app, settings.frontend_dir)
     # The predict routes read their body themselves; their documented JSON form refers to it.
-    install_openapi(app, {"ImagePayload": ImagePayload.model_json_schema()})
+    # A job's params are validated by kind, so each kind's schema (with the training recipe's
+    # defaults) is listed too.
+    job_params = {model.__name__: model.model_json_schema() for model in JOB_PARAMS.values()}
+    install_openapi(app, {"ImagePayload": ImagePayload.model_json_schema(), **job_params})
     # Added innermost first: the request context wraps everything, so even a 413 or a CORS
     # refusal carries the request id and the security headers.
     app.add_middleware(

@@ -1,49 +1,22 @@
 """Batch augmentation on tensors, so drawn and photographed digits work.
 
 Small random affine transforms (rotation, scale, shear, shift) and stroke-thickness variation
-(grey dilation or erosion), applied per sample on the whole batch at once.
+(grey dilation or erosion), applied per sample on the whole batch at once. What to apply is
+the recipe's :class:`~spikeglyph.recipe.specs.AugmentSpec` (per dataset:
+:func:`~spikeglyph.recipe.default_augment`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch.nn import functional as F
 
+from spikeglyph.recipe.recipes import default_augment
+from spikeglyph.recipe.specs import AugmentSpec
 
-@dataclass(frozen=True)
-class AugmentSpec:
-    rotate_deg: float = 12.0
-    scale: float = 0.12
-    shear: float = 0.15
-    shift_px: float = 2.5
-    thicken_p: float = 0.25
-    thin_p: float = 0.15
-    hflip_p: float = 0.0
-    whole_pixels: bool = False  # whole-pixel shifts, nearest sampling: no interpolation blur
-    enabled: bool = True
-
-
-def default_augment(dataset: str) -> AugmentSpec:
-    """Digits get stroke-thickness variation; garments get mirror images and small shifts only.
-
-    Garments are centred and upright in Fashion-MNIST: rotations, scaling and shear made the
-    network underfit (train accuracy barely above validation), mirror images and shifts do not.
-    """
-    if dataset == "fashion-mnist":
-        return AugmentSpec(
-            rotate_deg=0.0,
-            scale=0.0,
-            shear=0.0,
-            shift_px=2.0,
-            thicken_p=0.0,
-            thin_p=0.0,
-            hflip_p=0.5,
-            whole_pixels=True,
-        )
-    return AugmentSpec()
+__all__ = ["AugmentSpec", "augment", "default_augment"]
 
 
 def augment(

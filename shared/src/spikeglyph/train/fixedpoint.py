@@ -38,6 +38,7 @@ from torch.nn import functional as F
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidModel
 from spikeglyph.modeldir import ONNX_NAME, Manifest
+from spikeglyph.recipe.records import surrogate_recipe_of
 from spikeglyph.runtime import REQUIRED_OUTPUTS
 from spikeglyph.schemas import utcnow
 from spikeglyph.train.encoders import latency_encode, rate_encode
@@ -382,7 +383,7 @@ def make_fixed_point(
     """
     net, parent = load_model(model_dir)
     fixed = build_fixed_point(net)
-    val_size = int(parent.training.get("config", {}).get("val_size", 5000))
+    val_size = surrogate_recipe_of(parent).val_size
     val_x, val_y = load_split(data_dir, parent.dataset, "val", val_size=val_size)
     if max_val is not None:
         val_x, val_y = val_x[:max_val], val_y[:max_val]

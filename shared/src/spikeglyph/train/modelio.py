@@ -1,7 +1,7 @@
 """Write a trained network as a model directory, and read one back into torch.
 
 The directory (see :mod:`spikeglyph.modeldir`) holds the safetensors weights, the ONNX graph
-and a manifest that records the architecture, training config, metrics, neuron counts, spike
+and a manifest that records the architecture, training recipe, metrics, neuron counts, spike
 and SOP figures, lineage and library versions. Never a pickle.
 """
 

@@ -18,42 +18,31 @@ import numpy as np
 import torch
 
 from spikeglyph.data import load_split
-from spikeglyph.errors import JobCancelled
+from spikeglyph.errors import InvalidJobParams, JobCancelled
+from spikeglyph.recipe import StdpRecipe
+from spikeglyph.recipe.records import training_record
 from spikeglyph.schemas import JobProgress, TrainParams
 from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, load_val, validation_metrics
 from spikeglyph.train.loop import pick_device
 from spikeglyph.train.stdp.checkpoint import Position, load_state, save_state
-from spikeglyph.train.stdp.config import StdpTrainConfig
 from spikeglyph.train.stdp.export import snap_weights
 from spikeglyph.train.stdp.labels import assign_labels
 from spikeglyph.train.stdp.learning import batch_generator, batch_order, learn_batch, responses
 from spikeglyph.train.stdp.network import StdpNet
-from spikeglyph.train.stdp.spec import StdpSpec
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[JobProgress], None] | None
 StopFn = Callable[[], bool] | None
-MIN_JOB_TIMESTEPS = 32  # rate-coded STDP needs long presentations; shorter asks get the default
-MAX_JOB_BATCH = 64  # larger batches blur the competition between neurons
 
 
-def config_from_params(params: TrainParams, neurons: int = 400) -> StdpTrainConfig:
-    """The STDP configuration of a ``train`` job (``arch="stdp"``).
-
-    The job schema's defaults are made for surrogate-gradient models (T = 4, batch 128); an
-    STDP job keeps its own defaults (T = 100, batch 16) where those would not work.
-    """
-    timesteps = params.timesteps if params.timesteps >= MIN_JOB_TIMESTEPS else 100
-    batch = params.batch_size if params.batch_size <= MAX_JOB_BATCH else 16
-    return StdpTrainConfig(
-        dataset=params.dataset,
-        spec=StdpSpec(neurons=neurons, timesteps=timesteps, noise_seed=params.seed),
-        epochs=params.epochs,
-        batch_size=batch,
-        max_samples=params.max_samples,
-        seed=params.seed,
-    )
+def config_from_params(params: TrainParams) -> StdpRecipe:
+    """The STDP recipe of a ``train`` job with ``arch="stdp"`` (unset fields: the shipped
+    STDP model's values; raises ``InvalidJobParams`` for another family)."""
+    recipe = params.recipe()
+    if not isinstance(recipe, StdpRecipe):
+        raise InvalidJobParams(f"a {recipe.family} job has no STDP recipe")
+    return recipe
 
 
 def flat_images(images: np.ndarray) -> torch.Tensor:
@@ -64,7 +53,7 @@ def flat_images(images: np.ndarray) -> torch.Tensor:
 def learn(
     net: StdpNet,
     images: torch.Tensor,
-    config: StdpTrainConfig,
+    config: StdpRecipe,
     *,
     workdir: Path,
     progress: ProgressFn = None,
@@ -141,7 +130,7 @@ def label_neurons(net: StdpNet, images: np.ndarray, labels: np.ndarray) -> None:
 
 
 def train_stdp(
-    config: StdpTrainConfig,
+    config: StdpRecipe,
     *,
     data_dir: Path,
     workdir: Path,
@@ -191,7 +180,7 @@ def train_stdp(
         metrics["test_accuracy"] = accuracy(net, test_x, test_y)["accuracy"]
     if progress is not None:
         progress(JobProgress(phase="exporting", message="exporting to ONNX and checking parity"))
-    training = {"config": config.to_dict(), "device": str(net.weights.device)}
+    training = training_record(config, device=str(net.weights.device))
     target = workdir / MODEL_SUBDIR
     save_stdp_model(
         net.cpu(),

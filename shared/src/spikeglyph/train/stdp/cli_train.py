@@ -7,52 +7,16 @@ import shutil
 import time
 from pathlib import Path
 
-import torch
 from rich.console import Console
 
 from spikeglyph.modeldir import load_manifest
+from spikeglyph.recipe import StdpRecipe
 from spikeglyph.train.cli_progress import RichProgress
 from spikeglyph.train.stdp.api import train_stdp
-from spikeglyph.train.stdp.config import StdpTrainConfig
-from spikeglyph.train.stdp.spec import StdpRule, StdpSpec
-
-DEFAULT_TIMESTEPS = 100
-DEFAULT_EPOCHS = 1
-DEFAULT_BATCH = 16
-
-
-def build_config(
-    *,
-    dataset: str,
-    neurons: int,
-    timesteps: int | None,
-    epochs: int | None,
-    batch_size: int | None,
-    max_samples: int | None,
-    seed: int,
-    rule: str,
-    max_rate_hz: float,
-) -> StdpTrainConfig:
-    """The run's configuration; raises ``ValueError`` on impossible values."""
-    spec = StdpSpec(
-        neurons=neurons,
-        timesteps=timesteps or DEFAULT_TIMESTEPS,
-        max_rate_hz=max_rate_hz,
-        noise_seed=seed,
-        rule=StdpRule(kind=rule),  # type: ignore[arg-type]
-    )
-    return StdpTrainConfig(
-        dataset=dataset,
-        spec=spec,
-        epochs=epochs or DEFAULT_EPOCHS,
-        batch_size=batch_size or DEFAULT_BATCH,
-        max_samples=max_samples,
-        seed=seed,
-    )
 
 
 def run(
-    config: StdpTrainConfig,
+    config: StdpRecipe,
     *,
     out_dir: Path,
     workdir: Path,
@@ -60,11 +24,8 @@ def run(
     device: str,
     report_test: bool,
     console: Console,
-    threads: int | None = None,
 ) -> Path:
     """Train into ``workdir`` (resumable), move the model to ``out_dir`` and say so."""
-    if threads:
-        torch.set_num_threads(threads)
     logging.basicConfig(level=logging.WARNING)
     started = time.monotonic()
     with RichProgress(console) as bar:

@@ -1,0 +1,68 @@
+"""``spikeglyph export``: (re)write a model's ONNX graph, a quantised, fixed-point or NIR copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spikeglyph.cli.app import app, err, fail
+from spikeglyph.errors import SpikeGlyphError
+from spikeglyph.settings import CoreSettings
+
+
+@app.command()
+def export(
+    model: Annotated[Path, typer.Option(help="Model directory to (re)export.")],
+    int8: Annotated[bool, typer.Option(help="Also write the int8-quantised copy.")] = False,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Dataset root (for --int8 accuracy).")
+    ] = None,
+    fixed_point: Annotated[
+        Path | None,
+        typer.Option(help="Write a fixed-point copy (8-bit weights, integer membranes) here."),
+    ] = None,
+    nir: Annotated[
+        Path | None, typer.Option(help="Write the NIR graph (.nir, HDF5) to this file.")
+    ] = None,
+) -> None:
+    """(Re)write the ONNX graph from the weights; ``--int8`` adds a quantised copy.
+
+    ``--fixed-point`` and ``--nir`` leave MODEL as it is and write new artifacts instead.
+    """
+    from spikeglyph.train.quantize import add_int8_variant, reexport
+
+    settings = CoreSettings()
+    if fixed_point is not None or nir is not None:
+        _export_portable(model, fixed_point, nir, data_dir or settings.data_dir)
+        return
+    try:
+        manifest = reexport(model, data_dir=data_dir or settings.data_dir)
+        if int8:
+            manifest = add_int8_variant(model, data_dir=data_dir or settings.data_dir)
+    except (SpikeGlyphError, OSError) as exc:
+        fail(exc)
+    err.print(
+        f"[green]exported[/] {model} ({manifest.version}); files: {', '.join(manifest.files)}"
+    )
+
+
+def _export_portable(model: Path, fixed_point: Path | None, nir: Path | None, data: Path) -> None:
+    """The ``--fixed-point`` / ``--nir`` branch of ``export``."""
+    try:
+        if fixed_point is not None:
+            from spikeglyph.train.fixedpoint import make_fixed_point
+
+            manifest = make_fixed_point(model, fixed_point, data_dir=data)
+            delta = manifest.metrics["accuracy_delta"]
+            err.print(
+                f"[green]wrote[/] {fixed_point} ({manifest.version}): val accuracy "
+                f"{manifest.metrics['val_accuracy']:.4f} ({delta * 100:+.2f} points)"
+            )
+        if nir is not None:
+            from spikeglyph.train.nir_export import export_nir
+
+            err.print(f"[green]wrote[/] {export_nir(model, nir)}")
+    except (SpikeGlyphError, OSError) as exc:
+        fail(exc)
