@@ -31,6 +31,7 @@ import torch
 from _common import REPO, data_dir, emit
 from torch.nn import functional as F
 
+from spikeglyph import evaluation
 from spikeglyph.data import load_split
 from spikeglyph.modeldir import load_manifest
 from spikeglyph.schemas import FinetuneParams, NeurogenesisParams
@@ -42,7 +43,7 @@ from spikeglyph.train.modelio import load_model, telemetry_summary
 def _test_metrics(model_dir: Path) -> dict[str, Any]:
     net, manifest = load_model(model_dir)
     test_x, test_y = load_split(data_dir(), manifest.dataset, "test")
-    acc = api.accuracy_on(model_dir, test_x, test_y)
+    acc = evaluation.accuracy_on(model_dir, test_x, test_y)
     sops = telemetry_summary(net, to_tensor(test_x[:1000]).numpy())["sops_per_inference"]
     return {"test_accuracy": acc, "sops_per_inference": sops, "neurons": manifest.neurons}
 
@@ -102,9 +103,9 @@ def finetune(model: Path, n_feedback: int, params: FinetuneParams) -> dict[str, 
     held_idx = rng.choice(len(test_x), size=1000, replace=False)
     held_x, held_y = shifted(test_x[held_idx], seed=2), test_y[held_idx]
     before = {
-        "test_accuracy": api.accuracy_on(model, test_x, test_y),
-        "shifted_heldout_accuracy": api.accuracy_on(model, held_x, held_y),
-        "feedback_accuracy": api.accuracy_on(model, fb_x, fb_y),
+        "test_accuracy": evaluation.accuracy_on(model, test_x, test_y),
+        "shifted_heldout_accuracy": evaluation.accuracy_on(model, held_x, held_y),
+        "feedback_accuracy": evaluation.accuracy_on(model, fb_x, fb_y),
     }
     with tempfile.TemporaryDirectory() as tmp:
         start = time.monotonic()
@@ -113,9 +114,9 @@ def finetune(model: Path, n_feedback: int, params: FinetuneParams) -> dict[str, 
         )
         seconds = time.monotonic() - start
         after = {
-            "test_accuracy": api.accuracy_on(new, test_x, test_y),
-            "shifted_heldout_accuracy": api.accuracy_on(new, held_x, held_y),
-            "feedback_accuracy": api.accuracy_on(new, fb_x, fb_y),
+            "test_accuracy": evaluation.accuracy_on(new, test_x, test_y),
+            "shifted_heldout_accuracy": evaluation.accuracy_on(new, held_x, held_y),
+            "feedback_accuracy": evaluation.accuracy_on(new, fb_x, fb_y),
         }
         changes = load_manifest(new).training["derived_from"]["changes"]
     return {

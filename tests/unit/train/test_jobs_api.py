@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from spikeglyph import evaluation
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidJobParams, JobCancelled
 from spikeglyph.modeldir import load_manifest
@@ -75,9 +76,11 @@ def test_a_stdp_train_job_trains_the_stdp_family(data_dir: Path, tmp_path: Path)
 
 
 def test_evaluate_reports_accuracy_and_n(tiny_model_dir: Path, data_dir: Path) -> None:
-    result = api.evaluate(tiny_model_dir, data_dir=data_dir, split="test", max_samples=200)
+    result = evaluation.evaluate_split(
+        tiny_model_dir, data_dir=data_dir, split="test", max_samples=200
+    )
     assert result["n"] == 200 and 0.3 < result["accuracy"] <= 1.0
-    assert len(result["per_class"]) == 10
+    assert len(result["per_class_accuracy"]) == 10
 
 
 def test_finetune_learns_the_feedback_and_records_lineage(
@@ -87,7 +90,7 @@ def test_finetune_learns_the_feedback_and_records_lineage(
     # feedback the model gets wrong: digits relabelled to a fixed wrong class
     images = test_x[:40]
     labels = np.full(40, 3, np.uint8)
-    before = api.accuracy_on(tiny_model_dir, images, labels)
+    before = evaluation.accuracy_on(tiny_model_dir, images, labels)
     params = FinetuneParams(epochs=3, rehearsal_ratio=2.0, max_val_samples=300)
     new_dir = api.finetune(
         tiny_model_dir,
@@ -100,7 +103,7 @@ def test_finetune_learns_the_feedback_and_records_lineage(
     )
     manifest = load_manifest(new_dir)
     assert manifest.parent == load_manifest(tiny_model_dir).version
-    assert api.accuracy_on(new_dir, images, labels) > before
+    assert evaluation.accuracy_on(new_dir, images, labels) > before
     assert manifest.metrics["feedback_trained"] == 40
 
 

@@ -1,5 +1,5 @@
-"""Whole jobs, as the CLI and the trainer worker run them: train, evaluate, finetune,
-neurogenesis.
+"""Whole training jobs, as the CLI and the trainer worker run them: train, finetune,
+neurogenesis (evaluation needs no torch: :mod:`spikeglyph.evaluation`).
 
 Each function takes plain values, reports :class:`~spikeglyph.schemas.JobProgress` through an
 optional callback, checks ``should_stop`` every few batches (raising
@@ -16,9 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Unpack
 
-import numpy as np
-import torch
-
 from spikeglyph.data import load_split
 from spikeglyph.job_options import JobOptions
 from spikeglyph.recipe import Recipe, StdpRecipe
@@ -28,12 +25,10 @@ from spikeglyph.train.evaluation import evaluate_net, pick_device, val_sample
 from spikeglyph.train.finetune import finetune
 from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, load_val, validation_metrics
 from spikeglyph.train.loop import fit
-from spikeglyph.train.modelio import load_model, new_version, save_model
+from spikeglyph.train.modelio import new_version, save_model
 from spikeglyph.train.neurogenesis import neurogenesis
 
 __all__ = [
-    "accuracy_on",
-    "evaluate",
     "finetune",
     "neurogenesis",
     "train",
@@ -109,29 +104,3 @@ def train(params: TrainParams, **run: Unpack[JobOptions]) -> Path:
 
         return stdp_api.train_stdp(recipe, **run)
     return train_config(recipe, **run)
-
-
-def evaluate(
-    model_dir: Path,
-    *,
-    data_dir: Path,
-    dataset: str | None = None,
-    split: str = "test",
-    max_samples: int | None = None,
-    device: str = "auto",
-) -> dict[str, Any]:
-    """Accuracy (0..1), n and per-class accuracy of a model directory on a dataset split."""
-    net, manifest = load_model(model_dir)
-    name = dataset or manifest.dataset
-    images, labels = load_split(data_dir, name, split)
-    if max_samples is not None:
-        images, labels = images[:max_samples], labels[:max_samples]
-    dev = pick_device(device)
-    metrics = evaluate_net(net.to(dev), images, labels, dev)
-    return {"version": manifest.version, "dataset": name, "split": split, **metrics}
-
-
-def accuracy_on(model_dir: Path, images: np.ndarray, labels: np.ndarray) -> float:
-    """Accuracy of a model directory on given uint8 images (e.g. held-out feedback)."""
-    net, _ = load_model(model_dir)
-    return float(evaluate_net(net, images, labels, torch.device("cpu"))["accuracy"])
