@@ -7,6 +7,10 @@ and a malformed or tampered archive leaves nothing behind.
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,3 +150,48 @@ def test_publishing_needs_a_key(gateway: Gateway) -> None:
 def test_an_archive_over_the_upload_limit_is_refused_while_it_streams(gateway: Gateway) -> None:
     response = upload(gateway, b"\0" * (9 * 1024 * 1024))
     assert response.status_code == 413
+
+
+def spikeglyph(*args: str, api_key: str | None = API_KEY) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SPIKEGLYPH_API_KEY": api_key or ""}
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("spikeglyph")), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_cli_publishes_and_activates_a_model_directory(gateway: Gateway) -> None:
+    version = load_manifest(SHIPPED / "mnist").version
+    done = spikeglyph("publish", str(SHIPPED / "mnist"), "--url", gateway.url, "--activate")
+    assert done.returncode == 0, done.stderr
+    assert f"published and activated {version}" in done.stderr
+    active = httpx.get(f"{gateway.url}/api/v1/models/active").json()
+    assert active["version"] == version
+
+
+def test_the_cli_refuses_a_damaged_directory_before_uploading(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "damaged"
+    shutil.copytree(SHIPPED / "mnist", damaged)
+    (damaged / "weights.safetensors").write_bytes(b"not the trained weights")
+    done = spikeglyph("publish", str(damaged), "--url", gateway.url)
+    assert done.returncode != 0
+    assert "weights.safetensors does not match its manifest" in " ".join(done.stderr.split())
+
+
+def test_the_cli_reports_a_wrong_key(gateway: Gateway) -> None:
+    done = spikeglyph(
+        "publish",
+        str(SHIPPED / "fashion-mnist"),
+        "--url",
+        gateway.url,
+        api_key="wrong-key-0123456789",
+    )
+    assert done.returncode != 0
+    message = " ".join(done.stderr.split())
+    assert "403" in message and "invalid_api_key" in message

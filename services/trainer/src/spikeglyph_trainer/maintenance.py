@@ -1,6 +1,9 @@
 """A worker bootstep that runs periodic upkeep in the worker's parent process.
 
-Every ``maintenance_interval_s`` (and once at start) it re-enqueues jobs whose worker died
+At start it publishes every shipped model directory (``SPIKEGLYPH_MODELS_DIR``) the registry
+does not hold yet and activates the default one when no version is active, so a fresh install
+lists them all (trying again each round until Redis answers). Every ``maintenance_interval_s``
+(and once at start) it re-enqueues jobs whose worker died
 (:func:`spikeglyph_trainer.lease.recover_orphans`) and, when ``auto_finetune_after`` is set,
 enqueues a finetune once enough new feedback has arrived (:mod:`.auto_finetune`). It runs in
 its own thread so a slow Redis never stalls the worker's event loop, and it is torch-free.
@@ -16,7 +19,7 @@ from typing import Any
 from celery import bootsteps
 
 from spikeglyph.errors import SpikeGlyphError
-from spikeglyph.registry import JobStore, connect
+from spikeglyph.registry import JobStore, ModelRegistry, connect
 from spikeglyph.schemas import JobState
 from spikeglyph_trainer import lease
 from spikeglyph_trainer.auto_finetune import maybe_enqueue_finetune
@@ -51,6 +54,8 @@ class MaintenanceStep(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
         client = connect(settings.redis_url)
 
         jobs = JobStore(client)
+        registry = ModelRegistry(client, settings.artifacts_dir)
+        shipped_published = False
 
         def send(task_name: str, kwargs: dict[str, Any], task_id: str) -> None:
             app.send_task(task_name, kwargs=kwargs, task_id=task_id, queue=settings.queue)
@@ -61,6 +66,13 @@ class MaintenanceStep(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
 
         while True:
             try:
+                if not shipped_published:
+                    published = registry.publish_shipped(
+                        settings.models_dir, settings.default_dataset
+                    )
+                    shipped_published = True
+                    if published:
+                        log.info("published the shipped models %s", ", ".join(published))
                 lease.recover_orphans(client, send, give_up, max_recoveries=settings.max_recoveries)
                 if settings.auto_finetune_after:
                     maybe_enqueue_finetune(client, settings, send)

@@ -75,3 +75,4 @@ class ClientBase(ABC, Generic[Http, Transport]):
     active_model = Endpoint(calls.active_model)
     activate = Endpoint(calls.activate)
     rollback = Endpoint(calls.rollback)
+    publish = Endpoint(calls.publish)

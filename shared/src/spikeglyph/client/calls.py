@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from spikeglyph.client.errors import raise_for_error
 from spikeglyph.client.images import ImageInput, to_upload
+from spikeglyph.modelarchive import pack
 from spikeglyph.schemas import (
     BatchPrediction,
     FeedbackAccepted,
@@ -189,3 +191,21 @@ def rollback() -> Call[RegistryEvent]:
     path = f"{API}/models/rollback"
     # each call moves the pointer one version further back, so a retry would overshoot
     return Call("POST", path, REGISTRY_EVENT.validate_json, idempotent=False, needs_key=True)
+
+
+def publish(model_dir: str | Path, *, activate: bool = False) -> Call[ModelSummary]:
+    """Publish a model directory trained elsewhere as a new version (needs the API key);
+    ``activate`` also switches every replica to it. The server verifies every file against the
+    manifest before anything is stored."""
+    archive = ("model.tar.gz", pack(Path(model_dir)), "application/gzip")
+    params = {"activate": "true"} if activate else {}
+    # a second upload of the same version is refused (409): never repeated blindly
+    return Call(
+        "POST",
+        f"{API}/models",
+        MODEL.validate_json,
+        idempotent=False,
+        needs_key=True,
+        params=params,
+        files=[("file", archive)],
+    )
