@@ -32,3 +32,10 @@ class JobOptions(TypedDict, total=False):
     progress: ProgressFn | None
     should_stop: StopFn | None
     version: str | None
+
+
+class TrainOptions(JobOptions, total=False):
+    """A ``train`` job's options, plus ``report_test``: also measure the test split once the
+    model is chosen (reported in the manifest, never used for a choice)."""
+
+    report_test: bool

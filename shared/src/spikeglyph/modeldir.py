@@ -163,12 +163,12 @@ def write_model_dir(
                 dest.write_bytes(content)
             else:
                 shutil.copyfile(content, dest)
-            _fsync(dest)
+            fsync_file(dest)
             checksums[name] = sha256_file(dest)
         final = manifest.model_copy(update={"files": checksums})
         manifest_path = staging / MANIFEST_NAME
         manifest_path.write_text(final.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        _fsync(manifest_path)
+        fsync_file(manifest_path)
         if target.exists():
             trash = target.with_name(f".{target.name}.old-{os.getpid()}")
             target.rename(trash)
@@ -176,7 +176,7 @@ def write_model_dir(
             shutil.rmtree(trash, ignore_errors=True)
         else:
             staging.rename(target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return final
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -189,12 +189,14 @@ def manifest_dict(manifest: Manifest) -> dict[str, Any]:
     return data
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
+    """Flush a written file to disk (before the rename that publishes it)."""
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Flush a directory's entries (so a rename inside it survives a crash)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -16,7 +16,14 @@ import uuid
 from pathlib import Path
 
 from spikeglyph.errors import InvalidVersionName
-from spikeglyph.modeldir import MANIFEST_NAME, Manifest, load_manifest, validate_version_name
+from spikeglyph.modeldir import (
+    MANIFEST_NAME,
+    Manifest,
+    fsync_dir,
+    fsync_file,
+    load_manifest,
+    validate_version_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +74,11 @@ class ArtifactStore:
             for name in (*manifest.files, MANIFEST_NAME):
                 dest = staging / name
                 shutil.copyfile(Path(source) / name, dest)
-                _fsync_file(dest)
+                fsync_file(dest)
             load_manifest(staging)  # the copy must verify exactly like the source
-            _fsync_dir(staging)
+            fsync_dir(staging)
             os.rename(staging, target)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -114,16 +121,3 @@ class ArtifactStore:
 
 def _visible(name: str) -> bool:
     return not name.startswith(".")
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -34,26 +34,23 @@ REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
 log = logging.getLogger(__name__)
 
 
+# Binary-safe, and no call waits forever on a dead server.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "decode_responses": False,
+    "socket_timeout": SOCKET_TIMEOUT_S,
+    "socket_connect_timeout": CONNECT_TIMEOUT_S,
+    "health_check_interval": HEALTH_CHECK_INTERVAL_S,
+}
+
+
 def connect(url: str) -> redis.Redis:
     """A synchronous client suitable for every store in :mod:`spikeglyph.registry`."""
-    return redis.Redis.from_url(
-        url,
-        decode_responses=False,
-        socket_timeout=SOCKET_TIMEOUT_S,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        health_check_interval=HEALTH_CHECK_INTERVAL_S,
-    )
+    return redis.Redis.from_url(url, **CLIENT_OPTIONS)
 
 
 def connect_async(url: str) -> aioredis.Redis:
     """The asyncio twin of :func:`connect` (for the gateway)."""
-    return aioredis.Redis.from_url(
-        url,
-        decode_responses=False,
-        socket_timeout=SOCKET_TIMEOUT_S,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        health_check_interval=HEALTH_CHECK_INTERVAL_S,
-    )
+    return aioredis.Redis.from_url(url, **CLIENT_OPTIONS)
 
 
 def require_binary(client: redis.Redis | aioredis.Redis) -> None:

@@ -70,19 +70,29 @@ def call(name: str, *args: Any, **kwargs: Any) -> Call:
     return Call(name, args, kwargs)
 
 
+@dataclass(frozen=True)
+class _Finished(Generic[T]):
+    value: T
+
+
+def _advance(op: Op[T], reply: Any, error: BaseException | None) -> Step | _Finished[T]:
+    """Hand ``op`` the last step's answer (or its error): its next step, or its result."""
+    try:
+        return op.throw(error) if error is not None else op.send(reply)
+    except StopIteration as done:
+        return _Finished(cast(T, done.value))
+
+
 def run(client: Any, op: Op[T]) -> T:
     """Drive ``op`` to completion with a synchronous client (or a watching pipeline)."""
     reply: Any = None
     error: BaseException | None = None
-    while True:
-        try:
-            step = op.throw(error) if error is not None else op.send(reply)
-        except StopIteration as done:
-            return cast(T, done.value)
+    while not isinstance(step := _advance(op, reply, error), _Finished):
         try:
             reply, error = _perform(client, step), None
         except Exception as exc:
             reply, error = None, exc
+    return step.value
 
 
 def _perform(client: Any, step: Step) -> Any:
@@ -105,15 +115,12 @@ async def arun(client: Any, op: Op[T]) -> T:
     """Drive ``op`` to completion with an asyncio client (or a watching asyncio pipeline)."""
     reply: Any = None
     error: BaseException | None = None
-    while True:
-        try:
-            step = op.throw(error) if error is not None else op.send(reply)
-        except StopIteration as done:
-            return cast(T, done.value)
+    while not isinstance(step := _advance(op, reply, error), _Finished):
         try:
             reply, error = await _aperform(client, step), None
         except Exception as exc:
             reply, error = None, exc
+    return step.value
 
 
 async def _aperform(client: Any, step: Step) -> Any:

@@ -12,17 +12,16 @@ manifest records the full recipe that trained it (``training.recipe``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Unpack
 
 from spikeglyph.data import load_split
-from spikeglyph.job_options import JobOptions
+from spikeglyph.job_options import JobOptions, TrainOptions
 from spikeglyph.recipe import Recipe, StdpRecipe
 from spikeglyph.recipe.records import training_record
 from spikeglyph.schemas import JobProgress, TrainParams
 from spikeglyph.train.evaluation import evaluate_net, pick_device, val_sample
-from spikeglyph.train.finetune import finetune
+from spikeglyph.train.finetune import finetune, loop_options
 from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, load_val, validation_metrics
 from spikeglyph.train.loop import fit
 from spikeglyph.train.modelio import new_version, save_model
@@ -38,35 +37,15 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[JobProgress], None] | None
-StopFn = Callable[[], bool] | None
 
-
-def train_config(
-    config: Recipe,
-    *,
-    data_dir: Path,
-    workdir: Path,
-    device: str = "auto",
-    progress: ProgressFn = None,
-    should_stop: StopFn = None,
-    version: str | None = None,
-    report_test: bool = False,
-) -> Path:
+def train_config(config: Recipe, **run: Unpack[TrainOptions]) -> Path:
     """Train the recipe ``config`` from scratch (or resume it) and write ``workdir/model``."""
+    data_dir, workdir, progress = run["data_dir"], run["workdir"], run.get("progress")
     if (done := finished_model(workdir)) is not None:
         return done
     train_split = load_split(data_dir, config.dataset, "train", val_size=config.val_size)
     val = load_val(data_dir, config.dataset, config.val_size, config.max_samples)
-    result = fit(
-        config,
-        train_split,
-        val,
-        workdir=workdir,
-        device=device,
-        progress=progress,
-        should_stop=should_stop,
-    )
+    result = fit(config, train_split, val, **loop_options(run))
     if progress is not None:
         progress(JobProgress(phase="exporting", message="exporting to ONNX and checking parity"))
     cpu = pick_device("cpu")
@@ -78,16 +57,16 @@ def train_config(
         "train_seconds": round(result.seconds, 1),
         "train_samples_per_s": round(result.samples_per_s, 1),
     }
-    if report_test:  # reported, never used for selection
+    if run.get("report_test"):  # reported, never used for selection
         test = load_split(data_dir, config.dataset, "test")
         metrics["test_accuracy"] = evaluate_net(result.model, *test, cpu)["accuracy"]
     save_model(
         result.model,
         workdir / MODEL_SUBDIR,
         dataset=config.dataset,
-        version=version or new_version(config.dataset, config.arch.kind),
+        version=run.get("version") or new_version(config.dataset, config.arch.kind),
         metrics=metrics,
-        training=training_record(config, device=device, history=result.history),
+        training=training_record(config, device=run.get("device", "auto"), history=result.history),
         sample_images=val_sample(val[0]),
     )
     return workdir / MODEL_SUBDIR

@@ -12,13 +12,14 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidJobParams, JobCancelled
+from spikeglyph.job_options import TrainOptions
 from spikeglyph.recipe import StdpRecipe
 from spikeglyph.recipe.records import training_record
 from spikeglyph.schemas import JobProgress, TrainParams
@@ -129,22 +130,12 @@ def label_neurons(net: StdpNet, images: np.ndarray, labels: np.ndarray) -> None:
     net.assignments.copy_(assign_labels(counts, labels_t, net.classes))
 
 
-def train_stdp(
-    config: StdpRecipe,
-    *,
-    data_dir: Path,
-    workdir: Path,
-    device: str = "auto",
-    progress: ProgressFn = None,
-    should_stop: StopFn = None,
-    version: str | None = None,
-    report_test: bool = False,
-) -> Path:
+def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
     """Train, label, evaluate and export an STDP network; returns ``workdir/model``."""
     from spikeglyph.train.modelio import new_version
     from spikeglyph.train.stdp.modelio import export_sample, save_stdp_model
 
-    workdir = Path(workdir)
+    data_dir, workdir, progress = run["data_dir"], Path(run["workdir"]), run.get("progress")
     if (done := finished_model(workdir)) is not None:
         return done
     torch.manual_seed(config.seed)
@@ -152,14 +143,14 @@ def train_stdp(
     if config.max_samples is not None:
         train_x, train_y = train_x[: config.max_samples], train_y[: config.max_samples]
     val_x, val_y = load_val(data_dir, config.dataset, config.val_size, config.max_samples)
-    net = StdpNet(config.spec).to(pick_device(device))
+    net = StdpNet(config.spec).to(pick_device(run.get("device", "auto")))
     position = learn(
         net,
         flat_images(train_x),
         config,
         workdir=workdir,
         progress=progress,
-        should_stop=should_stop,
+        should_stop=run.get("should_stop"),
     )
     snap_weights(net)
     if progress is not None:
@@ -175,7 +166,7 @@ def train_stdp(
         "train_samples_per_s": round(learned / max(position.seconds, 1e-9), 1),
         "labelled_neurons": int((net.assignments >= 0).sum()),
     }
-    if report_test:  # reported, never used for any choice
+    if run.get("report_test"):  # reported, never used for any choice
         test_x, test_y = load_split(data_dir, config.dataset, "test")
         metrics["test_accuracy"] = accuracy(net, test_x, test_y)["accuracy"]
     if progress is not None:
@@ -186,7 +177,7 @@ def train_stdp(
         net.cpu(),
         target,
         dataset=config.dataset,
-        version=version or new_version(config.dataset, "stdp"),
+        version=run.get("version") or new_version(config.dataset, "stdp"),
         metrics=metrics,
         training=training,
         sample_images=export_sample(val_x),
