@@ -26,7 +26,11 @@ COMMANDS: dict[str, str] = {
     "finetune": "python bench/bench_plasticity.py finetune models/mnist",
     "trainer_job": "python bench/bench_trainer_job.py",
     "fixedpoint": "python bench/bench_fixedpoint.py",
-    "stdp_speed": "python bench/bench_stdp.py --speed --neurons 400 --timesteps 50 --images 640",
+    "stdp_speed": (
+        "python bench/bench_stdp_peers.py --neurons 400 --timesteps 100 --images 256 "
+        "--repeats 5 --threads 1"
+    ),
+    "stdp_accuracy": "python bench/bench_stdp.py --neurons 100,400 --max-samples 22000",
     "energy": "python bench/bench_energy.py",
     "nir": "python bench/bench_nir.py",
     "reproduce": "the model-reproduction bench, one docs/bench/reproduce_<model>.json per model",

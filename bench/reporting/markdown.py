@@ -73,9 +73,12 @@ def not_measured(name: str) -> str:
 def load_range(machine: dict[str, Any]) -> str:
     """``load 2.9 at start, 9.4 at end``: the 1-minute load average around the run."""
     start, end = machine.get("load_1min_at_start"), machine.get("load_1min")
-    if start is None:
-        return f"load {num(end, 1)} at end" if end is not None else "load unknown"
-    return f"load {num(start, 1)} at start, {num(end, 1)} at end"
+    known = [
+        f"{num(load, 1)} at {when}"
+        for load, when in ((start, "start"), (end, "end"))
+        if load is not None
+    ]
+    return f"load {', '.join(known)}" if known else "load unknown"
 
 
 def _libraries(machine: dict[str, Any]) -> str:
@@ -95,11 +98,26 @@ def _machine_text(machine: dict[str, Any]) -> str:
     return ", ".join([*parts, libraries] if libraries else parts)
 
 
+def machine_of(doc: Doc) -> dict[str, Any] | None:
+    """The result's machine record, or None for results written before it existed.
+
+    A bench that takes the load average itself when its timing starts (after building a
+    peer's environment, say) writes ``load_1min_at_start`` beside the record; that figure
+    stands in when the record has none.
+    """
+    machine = doc.get("machine")
+    if not isinstance(machine, dict):
+        return None
+    if machine.get("load_1min_at_start") is None and doc.get("load_1min_at_start") is not None:
+        return {**machine, "load_1min_at_start": doc["load_1min_at_start"]}
+    return machine
+
+
 def provenance(doc: Doc, name: str) -> str:
     """Command, machine, commit and date of one bench result, for the line under its table."""
-    machine = doc.get("machine")
-    if not isinstance(machine, dict):  # results written before the shared machine record
-        described = f"; machine: {machine}" if machine else ""
+    machine = machine_of(doc)
+    if machine is None:  # results written before the shared machine record
+        described = f"; machine: {doc['machine']}" if doc.get("machine") else ""
         return f"*From* `docs/bench/{name}.json`{described}."
     commit = machine.get("commit") or "unknown commit"
     if machine.get("tree_modified"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reporting import models, resources, serving, summary, training
+from reporting import energy, models, resources, serving, stdp, summary, training
 from reporting.catalog import render_commands
 from reporting.markdown import Renderer
 from reporting.readme import render_readme
@@ -15,7 +15,7 @@ REGIONS: dict[str, Renderer] = {
     "model-latency": models.render_model_latency,
     "model-batch": models.render_model_batch,
     "model-sweep": models.render_model_sweep,
-    "energy": training.render_energy,
+    "energy": energy.render_energy,
     "import": resources.render_import,
     "preprocess": resources.render_preprocess,
     "inference-http": serving.render_inference_http,
@@ -30,7 +30,8 @@ REGIONS: dict[str, Renderer] = {
     "finetune": training.render_finetune,
     "trainer-job": training.render_trainer_job,
     "fixedpoint": training.render_fixedpoint,
-    "stdp-speed": training.render_stdp_speed,
+    "stdp-speed": stdp.render_stdp_speed,
+    "stdp-accuracy": stdp.render_stdp_accuracy,
     "nir": training.render_nir,
     "reproduce": training.render_reproduce,
     "commands": render_commands,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reporting.markdown import LAYOUT_ERRORS, MISSING, num, table
+from reporting.markdown import LAYOUT_ERRORS, MISSING, machine_of, num, table
 from reporting.sources import Doc, Sources
 from reporting.targets import TARGETS, Target, Verdict
 
@@ -17,8 +17,8 @@ def _when(source: str, doc: Doc) -> str:
     """The date of the figure, with the machine's load where a bench recorded it."""
     if source.startswith("models/"):
         return f"{str(doc.get('created_at', '?'))[:10]} (manifest)"
-    machine = doc.get("machine")
-    if not isinstance(machine, dict):
+    machine = machine_of(doc)
+    if machine is None:
         return MISSING
     loads = [machine.get(key) for key in ("load_1min_at_start", "load_1min")]
     known = [load for load in loads if load is not None]
@@ -29,8 +29,8 @@ def _when(source: str, doc: Doc) -> str:
 
 def _busy(doc: Doc) -> bool:
     """Whether the run's 1-minute load average, at its start or end, exceeded the cores."""
-    machine = doc.get("machine")
-    if not isinstance(machine, dict) or not machine.get("cores"):
+    machine = machine_of(doc)
+    if machine is None or not machine.get("cores"):
         return False
     loads = [machine.get(key) or 0.0 for key in ("load_1min_at_start", "load_1min")]
     return bool(max(loads) > machine["cores"])

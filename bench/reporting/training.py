@@ -1,4 +1,4 @@
-"""Renderers for training, plasticity, fixed point, STDP speed, energy, NIR and reproductions.
+"""Renderers for training, plasticity, fixed point, NIR and reproductions.
 
 These benches belong to other parts of the project and their output may still change: a
 renderer here reads the layout the bench writes today, and ``from_bench`` falls back to a
@@ -96,30 +96,6 @@ def render_fixedpoint(doc: Doc) -> str:
         f"\n\nChange: **{num(doc['delta_points'], 2)} points**; ONNX Runtime and torch agree on "
         f"{pct(agreement, 1)} of predictions."
     )
-
-
-@from_bench("stdp_speed")
-def render_stdp_speed(doc: Doc) -> str:
-    """Unsupervised STDP learning speed, for comparison with BindsNET."""
-    rows = [
-        [
-            num(row["neurons"]),
-            str(row["timesteps"]),
-            str(row["batch_size"]),
-            num(row["images_per_s"], 1),
-            f"**{num(row['ms_per_image_wall'], 2)}**",
-            num(row["ms_per_image_cpu"], 2),
-        ]
-        for row in doc["results"]
-    ]
-    headers = ["neurons", "steps", "batch", "images/s", "ms per image (wall)", "ms per image (CPU)"]
-    return f"{table(headers, rows)}\n\n{doc['threads']} torch thread(s)."
-
-
-@from_bench("energy")
-def render_energy(doc: Doc) -> str:
-    """Energy per inference (written by bench/bench_energy.py)."""
-    return generic(doc)
 
 
 @from_bench("nir")
