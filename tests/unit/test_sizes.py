@@ -28,7 +28,6 @@ ALLOWED: set[tuple[str, str | None]] = {
     ("shared/src/spikeglyph/train/fixedpoint.py", "FixedPointNet.forward"),
     ("shared/src/spikeglyph/train/network.py", "SpikingNet.forward"),
     ("shared/src/spikeglyph/train/nir_export.py", "to_nir"),
-    ("shared/src/spikeglyph/train/stdp/api.py", "train_stdp"),
 }
 
 
