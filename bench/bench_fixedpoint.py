@@ -14,7 +14,8 @@ For each model (default: both shipped ones), on the parent's validation split:
 Then the copy with the code's default widths, written as ``spikeglyph export --fixed-point``
 writes it: float and fixed-point accuracy on the validation split (which also picked the
 parent's epoch and the widths: biased) and on the test split (used for nothing else: the
-figure to report), the delta in points, and the saturation rates on both splits.
+figure to report), the delta in points, the saturation rates on both splits, and the unbounded
+copy's test accuracy (what bounding the registers costs, apart from 8-bit quantisation).
 
     nice -n 10 python bench/bench_fixedpoint.py [--models models/mnist models/fashion-mnist]
         [--max-val N] [--max-test N] [--out docs/bench/fixedpoint.json]
@@ -111,6 +112,8 @@ def final_copy(subject: Subject, max_val: int | None, max_test: int | None) -> d
             max_test=max_test,
         )
     metrics, summary = manifest.metrics, manifest.variants["fixed_point"]
+    test_x, test_y = parent_split(data_dir(), subject.manifest, "test", max_test)
+    unbounded = score_widths(subject.net, UNBOUNDED, test_x, test_y)["accuracy"]
     return {
         "model": subject.manifest.version,
         "dataset": subject.manifest.dataset,
@@ -120,6 +123,8 @@ def final_copy(subject: Subject, max_val: int | None, max_test: int | None) -> d
         "float_test_accuracy": metrics["parent_test_accuracy"],
         "fixed_test_accuracy": metrics["test_accuracy"],
         "test_delta_points": round(100 * metrics["test_accuracy_delta"], 3),
+        "unbounded_test_accuracy": unbounded,
+        "saturation_cost_test_points": round(100 * (metrics["test_accuracy"] - unbounded), 3),
         "val_n": metrics["val_n"],
         "float_val_accuracy": metrics["parent_val_accuracy"],
         "fixed_val_accuracy": metrics["val_accuracy"],
