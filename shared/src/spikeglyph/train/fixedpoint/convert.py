@@ -111,22 +111,22 @@ def membrane_shift(threshold_units: float, membrane_bits: int | None) -> int:
     return shift
 
 
-def lif_constants(params: Any, acc: float) -> FixedLIF:
-    """A hidden layer's :class:`~spikeglyph.train.neurons.LIFParams` in units of ``acc``."""
+def lif_constants(params: Any, unit: float) -> FixedLIF:
+    """A hidden layer's :class:`~spikeglyph.train.neurons.LIFParams` in units of ``unit``."""
     beta = float(params.beta.detach())
     rho = None if params.adapt_decay is None else round(params.adapt_decay * 2**FRAC_BITS)
     return FixedLIF(
         beta_q=round(beta * 2**FRAC_BITS),
-        threshold_q=round(params.threshold / acc),
+        threshold_q=round(params.threshold / unit),
         reset=params.reset,
         rho_q=rho,
-        gamma_q=round(params.adapt_strength / acc),
+        gamma_q=round(params.adapt_strength / unit),
     )
 
 
-def readout_constants(threshold: float, acc: float) -> FixedLIF:
+def readout_constants(threshold: float, unit: float) -> FixedLIF:
     """The non-leaky integrate-and-fire output neurons (β = 1, reset by subtraction)."""
-    return FixedLIF(2**FRAC_BITS, round(threshold / acc), "subtract")
+    return FixedLIF(2**FRAC_BITS, round(threshold / unit), "subtract")
 
 
 def check_representable(name: str, lif: FixedLIF, membrane_bits: int | None) -> None:

@@ -7,7 +7,7 @@ outside that range is clamped to the nearest end (saturation), as fixed-point ha
 instead of wrapping around. ``None`` as a width means an unbounded register: the reference the
 widths are chosen against, not something a chip has.
 
-One step of a layer of neurons (units of the layer's accumulator scale, see ``convert``)::
+One step of a layer of neurons (in units of the layer's membrane scale, see ``convert``)::
 
     U ← sat_M(round(β_q·U / 2⁸) + I − ϑ_q·S)      reset by subtraction
     U ← sat_M(round(β_q·U·(1 − S) / 2⁸) + I)      reset to zero
@@ -29,7 +29,7 @@ FRAC_BITS = 8  # decay factors are fractions β_q / 2^FRAC_BITS
 
 
 class FixedLIF(NamedTuple):
-    """Integer constants of one LIF layer (units of its accumulator scale)."""
+    """Integer constants of one LIF layer (in units of its membrane scale)."""
 
     beta_q: int  # decay · 2^FRAC_BITS
     threshold_q: int
