@@ -55,10 +55,11 @@ def _export_portable(model: Path, fixed_point: Path | None, nir: Path | None, da
             from spikeglyph.train.fixedpoint import make_fixed_point
 
             manifest = make_fixed_point(model, fixed_point, data_dir=data)
-            delta = manifest.metrics["accuracy_delta"]
+            metrics = manifest.metrics
             err.print(
-                f"[green]wrote[/] {fixed_point} ({manifest.version}): val accuracy "
-                f"{manifest.metrics['val_accuracy']:.4f} ({delta * 100:+.2f} points)"
+                f"[green]wrote[/] {fixed_point} ({manifest.version}): test accuracy "
+                f"{metrics['test_accuracy']:.4f} ({metrics['test_accuracy_delta'] * 100:+.2f} "
+                f"points), val {metrics['val_accuracy_delta'] * 100:+.2f} points"
             )
         if nir is not None:
             from spikeglyph.train.nir_export import export_nir
