@@ -28,7 +28,7 @@ CORE = (
     "spikeglyph.energy",
     "spikeglyph.schemas",
     "spikeglyph.client",
-    "spikeglyph.registry",
+    "spikeglyph.stores",
 )
 CHILD = """
 import sys, time

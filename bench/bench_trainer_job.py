@@ -37,9 +37,9 @@ from pathlib import Path
 from _common import REPO, emit
 from celery import Celery
 
-from spikeglyph.registry import JobStore, connect
+from spikeglyph.job_queue import QUEUE, TASK_NAMES, celery_config
 from spikeglyph.schemas import JobKind, JobState, TrainParams
-from spikeglyph.tasks import QUEUE, TASK_NAMES, celery_config
+from spikeglyph.stores import JobStore, connect
 
 WORKER = Path(sys.executable).with_name("spikeglyph-worker")
 # Issue 4's scenario: a 1-epoch job on 5,000 samples (the rest is the job's default recipe).

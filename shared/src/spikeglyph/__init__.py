@@ -7,7 +7,7 @@ and a client never pulls a server:
   preprocessing, dataset readers, the model directory format, energy accounting and
   :mod:`spikeglyph.client`;
 * ``runtime``: :mod:`spikeglyph.runtime`, the ONNX Runtime wrapper;
-* ``store``: :mod:`spikeglyph.registry`, the model registry, feedback and job stores in Redis;
+* ``store``: :mod:`spikeglyph.stores`, the model registry, feedback and job stores in Redis;
 * ``server``: :mod:`spikeglyph.server`, what both services' FastAPI apps share;
 * ``cli``: :mod:`spikeglyph.cli`, the ``spikeglyph`` command;
 * ``train``: :mod:`spikeglyph.train`, snntorch models, encoders, training loops, ONNX export,

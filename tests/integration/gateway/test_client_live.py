@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from spikeglyph.client import AsyncSpikeGlyphClient, SpikeGlyphAPIError, SpikeGlyphClient
-from spikeglyph.registry import FeedbackStore, JobStore
 from spikeglyph.schemas import JobProgress, JobState, TrainParams
+from spikeglyph.stores import FeedbackStore, JobStore
 from tests.integration.gateway.stack import API_KEY, Gateway
 from tests.integration.gateway.test_predict import PNG
 

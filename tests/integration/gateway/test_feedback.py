@@ -12,8 +12,8 @@ import pytest
 
 from spikeglyph.modeldir import Manifest, write_model_dir
 from spikeglyph.preprocess import preprocess
-from spikeglyph.registry import FeedbackStore, ModelRegistry, connect
 from spikeglyph.schemas import FASHION_CLASSES, MNIST_CLASSES
+from spikeglyph.stores import FeedbackStore, ModelRegistry, connect
 from tests.integration.gateway.stack import OPEN, Gateway, start_fake_replica, start_gateway
 from tests.integration.gateway.test_predict import PNG
 from tests.support.procs import RedisServer

@@ -10,9 +10,9 @@ import httpx
 import pytest
 import redis
 
-from spikeglyph.registry import JobStore
+from spikeglyph.job_queue import QUEUE
 from spikeglyph.schemas import JobProgress, JobState
-from spikeglyph.tasks import QUEUE
+from spikeglyph.stores import JobStore
 from tests.integration.gateway.stack import Gateway
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from spikeglyph.modeldir import Manifest, write_model_dir
-from spikeglyph.registry import ModelRegistry, connect
+from spikeglyph.stores import ModelRegistry, connect
 from tests.integration.gateway.stack import Gateway
 
 pytestmark = pytest.mark.integration

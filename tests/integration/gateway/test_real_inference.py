@@ -19,7 +19,7 @@ from PIL import Image
 from spikeglyph.client import SpikeGlyphClient
 from spikeglyph.data.idx import read_idx
 from spikeglyph.modeldir import load_manifest, write_model_dir
-from spikeglyph.registry import ModelRegistry, connect
+from spikeglyph.stores import ModelRegistry, connect
 from tests.integration.gateway.stack import API_KEY, Replica, start_gateway
 from tests.support.procs import RedisServer, ServiceProcess, free_port, wait_http_ok
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from spikeglyph.modeldir import load_manifest, write_model_dir
-from spikeglyph.registry import ModelRegistry, connect
+from spikeglyph.stores import ModelRegistry, connect
 from tests.support.procs import RedisServer, ServiceProcess, free_port, wait_http_ok
 
 BIN = Path(sys.executable).parent / "spikeglyph-inference"

@@ -10,8 +10,8 @@ import httpx
 import numpy as np
 import pytest
 
-from spikeglyph.registry import ModelRegistry
 from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores import ModelRegistry
 from tests.support.procs import RedisServer, ServiceProcess, wait_until
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import redis as redis_lib
 
-from spikeglyph.tasks import QUEUE
+from spikeglyph.job_queue import QUEUE
 from tests.integration.reliability.conftest import Stream, wait_for_more
 from tests.support.procs import wait_until
 from tests.support.stack import API_KEY, Stack

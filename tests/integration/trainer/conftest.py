@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from celery import Celery
 
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry, connect
+from spikeglyph.job_queue import QUEUE, TASK_NAMES, celery_config
 from spikeglyph.schemas import JobInfo, JobKind, JobState
-from spikeglyph.tasks import QUEUE, TASK_NAMES, celery_config
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry, connect
 from tests.support.datasets import make_tiny_idx_dataset, test_data_dir
 from tests.support.procs import ServiceProcess, wait_until
 

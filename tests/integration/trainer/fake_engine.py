@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from spikeglyph.errors import JobCancelled
-from spikeglyph.job_options import JobOptions
 from spikeglyph.modeldir import Manifest, load_manifest, write_model_dir
+from spikeglyph.run_options import JobOptions
 from spikeglyph.schemas import (
     FinetuneParams,
     JobProgress,

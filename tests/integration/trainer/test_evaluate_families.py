@@ -15,10 +15,10 @@ import pytest
 
 from spikeglyph.data import load_split
 from spikeglyph.evaluation import evaluate_split
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry, connect
+from spikeglyph.job_queue import TASK_NAMES
 from spikeglyph.runtime import ModelRunner
 from spikeglyph.schemas import JobKind, JobState
-from spikeglyph.tasks import TASK_NAMES
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry, connect
 from spikeglyph_trainer.evaluator import OnnxEvaluator
 from spikeglyph_trainer.lifecycle import WorkerServices, execute_job
 from spikeglyph_trainer.settings import TrainerSettings

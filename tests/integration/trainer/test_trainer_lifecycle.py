@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from spikeglyph.errors import JobCancelled
+from spikeglyph.job_queue import TASK_NAMES
 from spikeglyph.modeldir import load_manifest
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry, connect
 from spikeglyph.schemas import JobKind, JobState
-from spikeglyph.tasks import TASK_NAMES
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry, connect
 from spikeglyph_trainer import lease
 from spikeglyph_trainer.auto_finetune import maybe_enqueue_finetune
 from spikeglyph_trainer.jobs.finetune import feedback_cursor_name

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import redis as redis_lib
 
-from spikeglyph.registry import REGISTRY_CHANNEL
 from spikeglyph.runtime import ModelRunner
 from spikeglyph.schemas import JobEvent, JobInfo, JobKind, JobState
+from spikeglyph.stores import REGISTRY_CHANNEL
 from spikeglyph_trainer.lease import inflight_key
 from tests.integration.trainer.conftest import JobClient, TrainerStack
 

@@ -138,8 +138,8 @@ def test_the_base_install_is_the_small_client() -> None:
 PROBE = """
 import sys
 import spikeglyph.client, spikeglyph.data, spikeglyph.energy, spikeglyph.errors
-import spikeglyph.job_options, spikeglyph.logs, spikeglyph.modeldir, spikeglyph.preprocess
-import spikeglyph.schemas, spikeglyph.settings, spikeglyph.tasks
+import spikeglyph.run_options, spikeglyph.logs, spikeglyph.modeldir, spikeglyph.preprocess
+import spikeglyph.schemas, spikeglyph.settings, spikeglyph.job_queue
 # Not rich: httpx imports its own command line (rich included) whenever rich is installed.
 other = {"fastapi", "starlette", "redis", "celery", "onnxruntime", "torch", "snntorch", "typer"}
 ours = ("server", "registry", "runtime", "cli", "train")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from spikeglyph.tasks import QUEUE, TASK_NAMES, VISIBILITY_TIMEOUT_S
+from spikeglyph.job_queue import QUEUE, TASK_NAMES, VISIBILITY_TIMEOUT_S
 from spikeglyph_trainer.celery_app import create_app, trainer_config
 from spikeglyph_trainer.main import worker_argv
 from spikeglyph_trainer.settings import TrainerSettings

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from celery import Celery
 
-from spikeglyph.registry import (
+from spikeglyph.job_queue import celery_config
+from spikeglyph.stores import (
     AsyncFeedbackStore,
     AsyncJobStore,
     AsyncModelRegistry,
     connect_async,
 )
-from spikeglyph.tasks import celery_config
 from spikeglyph_gateway.config import GatewaySettings
 from spikeglyph_gateway.metrics import GatewayMetrics
 from spikeglyph_gateway.ratelimit import RateLimiter

@@ -12,8 +12,8 @@ import re
 import time
 from collections.abc import AsyncIterator
 
-from spikeglyph.registry import AsyncJobStore
 from spikeglyph.schemas import JobEvent
+from spikeglyph.stores import AsyncJobStore
 
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 RECONNECT_DELAY_MS = 2000

@@ -65,8 +65,8 @@ def onnx_runner_factory(settings: Settings) -> RunnerFactory:
 @contextmanager
 def redis_registry(settings: Settings) -> Iterator[Registry | None]:
     """The Redis-backed model registry; its client is closed when the app stops."""
-    from spikeglyph.registry import ModelRegistry
-    from spikeglyph.registry.connection import connect
+    from spikeglyph.stores import ModelRegistry
+    from spikeglyph.stores.connection import connect
 
     client = connect(settings.redis_url)
     try:

@@ -54,7 +54,7 @@ class Runner(Protocol):
 
 
 class Registry(Protocol):
-    """The part of :class:`spikeglyph.registry.ModelRegistry` the service uses."""
+    """The part of :class:`spikeglyph.stores.ModelRegistry` the service uses."""
 
     def active_version(self) -> str | None: ...
 

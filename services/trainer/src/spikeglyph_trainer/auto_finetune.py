@@ -17,10 +17,10 @@ from typing import Any
 
 import redis
 
+from spikeglyph.job_queue import TASK_NAMES
 from spikeglyph.modeldir import MANIFEST_NAME
-from spikeglyph.registry import FeedbackStore, JobStore, Keys, ModelRegistry
 from spikeglyph.schemas import JobKind
-from spikeglyph.tasks import TASK_NAMES
+from spikeglyph.stores import FeedbackStore, JobStore, Keys, ModelRegistry
 from spikeglyph_trainer.lease import SendTask
 from spikeglyph_trainer.settings import TrainerSettings
 

@@ -10,7 +10,7 @@ would block the worker's own event loop (no heartbeats, no remote control) for h
 
 Reliability: late acknowledgement plus reject-on-worker-lost hands a job whose child died back
 to the queue; prefetch 1 keeps queued jobs available to other workers; the Redis visibility
-timeout (in :func:`spikeglyph.tasks.celery_config`) stays above the hard time limit. A worker
+timeout (in :func:`spikeglyph.job_queue.celery_config`) stays above the hard time limit. A worker
 killed outright is covered by the job leases (see :mod:`spikeglyph_trainer.lease`).
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 from celery import Celery
 
-from spikeglyph.tasks import celery_config
+from spikeglyph.job_queue import celery_config
 from spikeglyph_trainer.maintenance import MaintenanceStep
 from spikeglyph_trainer.settings import TrainerSettings
 

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spikeglyph.errors import InvalidJobParams
-from spikeglyph.job_options import JobOptions, ProgressFn, StopFn
+from spikeglyph.run_options import JobOptions, ProgressFn, StopFn
 from spikeglyph.schemas import FinetuneParams, NeurogenesisParams, TrainParams
 
 __all__ = ["ProgressFn", "StopFn", "TorchEngine", "TrainingEngine"]
@@ -25,7 +25,7 @@ __all__ = ["ProgressFn", "StopFn", "TorchEngine", "TrainingEngine"]
 
 class TrainingEngine(Protocol):
     """What the jobs need from a training library (signatures of ``spikeglyph.train.api``;
-    the keyword arguments of a job are :class:`~spikeglyph.job_options.JobOptions`)."""
+    the keyword arguments of a job are :class:`~spikeglyph.run_options.JobOptions`)."""
 
     def train(self, params: TrainParams, **run: Unpack[JobOptions]) -> Path: ...
 

@@ -31,8 +31,8 @@ from spikeglyph.errors import (
     JobNotFound,
     SpikeGlyphError,
 )
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry, redis_guard
 from spikeglyph.schemas import JobKind, JobProgress, JobState
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry, redis_guard
 from spikeglyph_trainer import lease
 from spikeglyph_trainer.engine import TrainingEngine
 from spikeglyph_trainer.evaluator import Evaluator, OnnxEvaluator

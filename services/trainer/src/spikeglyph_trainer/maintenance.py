@@ -19,8 +19,8 @@ from typing import Any
 from celery import bootsteps
 
 from spikeglyph.errors import SpikeGlyphError
-from spikeglyph.registry import JobStore, ModelRegistry, connect
 from spikeglyph.schemas import JobState
+from spikeglyph.stores import JobStore, ModelRegistry, connect
 from spikeglyph_trainer import lease
 from spikeglyph_trainer.auto_finetune import maybe_enqueue_finetune
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import Field
 
+from spikeglyph.job_queue import HARD_TIME_LIMIT_S, QUEUE
 from spikeglyph.settings import CoreSettings
-from spikeglyph.tasks import HARD_TIME_LIMIT_S, QUEUE
 
 
 class TrainerSettings(CoreSettings):

@@ -1,6 +1,6 @@
 """The Celery tasks: thin wrappers that hand each delivery to :func:`execute_job`.
 
-Names and arguments are the contract of :mod:`spikeglyph.tasks`: the gateway sends
+Names and arguments are the contract of :mod:`spikeglyph.job_queue`: the gateway sends
 ``TASK_NAMES[kind]`` with ``kwargs={"job_id": ..., "params": {...}}`` and task id = job id.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 from celery import shared_task
 
 from spikeglyph.errors import RegistryUnavailable
+from spikeglyph.job_queue import TASK_NAMES
 from spikeglyph.schemas import JobKind
-from spikeglyph.tasks import TASK_NAMES
-from spikeglyph_trainer.job_task import JobTask
+from spikeglyph_trainer.task_base import JobTask
 
 # Redis unreachable before a job could start: try again later instead of dropping the job.
 TASK_OPTIONS: dict[str, Any] = {

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Unpack
 
 from spikeglyph.data import load_split
-from spikeglyph.job_options import JobOptions, TrainOptions
 from spikeglyph.recipe import Recipe, StdpRecipe
 from spikeglyph.recipe.records import training_record
+from spikeglyph.run_options import JobOptions, TrainOptions
 from spikeglyph.schemas import JobProgress, TrainParams
 from spikeglyph.train.evaluation import evaluate_net, pick_device, val_sample
 from spikeglyph.train.finetune import finetune, loop_options
@@ -76,7 +76,7 @@ def train(params: TrainParams, **run: Unpack[JobOptions]) -> Path:
     """The ``train`` job: a new model from the recipe the job's parameters resolve to
     (``arch="stdp"``: the unsupervised STDP family of :mod:`spikeglyph.train.stdp`), run as
     ``run`` says (``data_dir``, ``workdir``, ``device``, ``progress``, ``should_stop``,
-    ``version``: see :class:`~spikeglyph.job_options.JobOptions`)."""
+    ``version``: see :class:`~spikeglyph.run_options.JobOptions`)."""
     recipe = params.recipe()
     if isinstance(recipe, StdpRecipe):
         from spikeglyph.train.stdp import api as stdp_api

@@ -14,10 +14,10 @@ import numpy as np
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidJobParams
-from spikeglyph.job_options import JobOptions
 from spikeglyph.modeldir import Manifest
 from spikeglyph.recipe import finetune_recipe
 from spikeglyph.recipe.records import derived_from, surrogate_recipe_of, training_record
+from spikeglyph.run_options import JobOptions
 from spikeglyph.schemas import FinetuneParams
 from spikeglyph.train.evaluation import evaluate_net, pick_device, val_sample
 from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, validation_metrics
@@ -60,7 +60,7 @@ def finetune(
     Each epoch sees every feedback image plus ``rehearsal_ratio`` × as many replayed training
     images, with batch-norm statistics frozen, so the model learns the corrections without
     forgetting. No gate here: the caller evaluates and decides whether to promote. ``run``:
-    where and how (:class:`~spikeglyph.job_options.JobOptions`).
+    where and how (:class:`~spikeglyph.run_options.JobOptions`).
     """
     data_dir, workdir, device = run["data_dir"], run["workdir"], run.get("device", "auto")
     if (done := finished_model(workdir)) is not None:

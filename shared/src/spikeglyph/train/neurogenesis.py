@@ -18,9 +18,9 @@ import torch
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import JobCancelled
-from spikeglyph.job_options import JobOptions
 from spikeglyph.recipe import neurogenesis_recipe
 from spikeglyph.recipe.records import derived_from, surrogate_recipe_of, training_record
+from spikeglyph.run_options import JobOptions
 from spikeglyph.schemas import JobProgress, NeurogenesisParams
 from spikeglyph.train.evaluation import evaluate_net, val_sample
 from spikeglyph.train.finetune import loop_options, save_derived

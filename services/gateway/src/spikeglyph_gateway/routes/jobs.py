@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from spikeglyph.schemas import JobAccepted, JobInfo, JobSubmit
-from spikeglyph_gateway import jobcontrol
+from spikeglyph_gateway import job_dispatch
 from spikeglyph_gateway.deps import ApiKeyDep, ResourcesDep, rate_limit
 from spikeglyph_gateway.responses import error_responses
 from spikeglyph_gateway.routes.examples import JOB_EXAMPLE
@@ -62,7 +62,7 @@ async def submit_job(
         raise RequestValidationError(
             [{**error, "loc": ("body", "params", *error["loc"])} for error in exc.errors()]
         ) from None
-    job_id = await jobcontrol.submit(resources, submission.kind, params)
+    job_id = await job_dispatch.submit(resources, submission.kind, params)
     response.headers["Location"] = f"/api/v1/jobs/{job_id}"
     return JobAccepted(job_id=job_id)
 
@@ -112,7 +112,7 @@ async def get_job(resources: ResourcesDep, job_id: JobIdPath) -> JobInfo:
 async def cancel_job(resources: ResourcesDep, response: Response, job_id: JobIdPath) -> JobInfo:
     """Cooperative: a running job sees its cancel flag and stops cleanly (202); a queued one
     is revoked and marked cancelled at once (200); a finished one is left as it is (200)."""
-    info, pending = await jobcontrol.cancel(resources, job_id)
+    info, pending = await job_dispatch.cancel(resources, job_id)
     if pending:
         response.status_code = 202
     return info

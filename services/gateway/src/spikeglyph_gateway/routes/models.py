@@ -1,6 +1,6 @@
 """Model versions: list, the active one, activate (and roll back) through the registry.
 
-Activation goes through :class:`~spikeglyph.registry.models.ModelRegistry`, which commits the
+Activation goes through :class:`~spikeglyph.stores.model_registry.ModelRegistry`, which commits the
 new pointer in Redis and then publishes ``activated``: every replica switches, not only the
 ones this gateway talks to.
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from spikeglyph.job_options import JobOptions
-from spikeglyph.registry import FeedbackStore, ModelRegistry
+from spikeglyph.run_options import JobOptions
+from spikeglyph.stores import FeedbackStore, ModelRegistry
 from spikeglyph_trainer.engine import StopFn, TrainingEngine
 from spikeglyph_trainer.evaluator import Evaluator
 from spikeglyph_trainer.progress import ProgressReporter

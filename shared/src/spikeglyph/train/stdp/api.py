@@ -19,9 +19,9 @@ import torch
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidJobParams, JobCancelled
-from spikeglyph.job_options import TrainOptions
 from spikeglyph.recipe import StdpRecipe
 from spikeglyph.recipe.records import training_record
+from spikeglyph.run_options import TrainOptions
 from spikeglyph.schemas import JobProgress, TrainParams
 from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, load_val, validation_metrics
 from spikeglyph.train.loop import pick_device

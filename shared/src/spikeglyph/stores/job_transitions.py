@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 from spikeglyph.errors import InvalidJobParams, InvalidJobTransition, JobNotFound
-from spikeglyph.registry.connection import text
-from spikeglyph.registry.keys import Keys
 from spikeglyph.schemas import JobEvent, JobInfo, JobKind, JobProgress, JobState, utcnow
+from spikeglyph.stores.connection import text
+from spikeglyph.stores.keys import Keys
 
 JOB_TTL_S = 7 * 24 * 3600
 EVENTS_MAXLEN = 1000

@@ -22,8 +22,9 @@ from functools import partial
 from pathlib import Path
 
 from spikeglyph.modeldir import Manifest, manifest_dict, validate_version_name
-from spikeglyph.registry.connection import text, texts
-from spikeglyph.registry.driver import (
+from spikeglyph.schemas import ModelSummary, RegistryEvent
+from spikeglyph.stores.connection import text, texts
+from spikeglyph.stores.driver import (
     AsyncStore,
     Offload,
     Op,
@@ -32,15 +33,14 @@ from spikeglyph.registry.driver import (
     call,
     operation,
 )
-from spikeglyph.registry.publishing import PublishingOps
-from spikeglyph.registry.registry_txn import (
+from spikeglyph.stores.registry_listener import listen_registry
+from spikeglyph.stores.registry_publishing import PublishingOps
+from spikeglyph.stores.registry_transactions import (
     activate_version,
     apply_rollback,
     forget_version,
     plan_rollback,
 )
-from spikeglyph.registry.subscriber import listen_registry
-from spikeglyph.schemas import ModelSummary, RegistryEvent
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 import redis
 import redis.asyncio as aioredis
 
-from spikeglyph.registry.connection import connect, connect_async, redis_guard, require_binary
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE, Keys
+from spikeglyph.stores.connection import connect, connect_async, redis_guard, require_binary
+from spikeglyph.stores.keys import DEFAULT_NAMESPACE, Keys
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -1,6 +1,5 @@
-"""What the two registry listeners share, without any I/O: :mod:`.subscriber` (a thread) and
-:mod:`.subscriber_async` (an event loop) only talk to Redis and ask a :class:`Subscription`
-what it means.
+"""The registry listener's decisions, without any I/O: :mod:`.registry_listener` only talks to
+Redis and asks a :class:`Subscription` what it means.
 
 A :class:`Subscription` turns pub/sub messages, and reads of the active pointer, into the
 events to deliver (keeping track of the last active version the consumer was told about), says
@@ -20,9 +19,9 @@ from typing import Any, TypedDict
 import redis
 from pydantic import ValidationError
 
-from spikeglyph.registry.connection import REDIS_DOWN_ERRORS
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE, Keys
 from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores.connection import REDIS_DOWN_ERRORS
+from spikeglyph.stores.keys import DEFAULT_NAMESPACE, Keys
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The registry's Redis transactions, one function per change.
 
-Each function is the body of a :class:`~spikeglyph.registry.driver.Transaction`: it reads by
+Each function is the body of a :class:`~spikeglyph.stores.driver.Transaction`: it reads by
 yielding calls (run on the watching pipeline, in immediate mode), decides, then queues its
 writes after ``pipe.multi()``, so the change commits whole or (if a watched key moved) is
 decided again on fresh data.
@@ -12,9 +12,9 @@ from typing import Any, Literal, NamedTuple
 
 from spikeglyph.errors import ModelNotFound
 from spikeglyph.modeldir import Manifest
-from spikeglyph.registry.connection import text, texts
-from spikeglyph.registry.driver import Op, call
-from spikeglyph.registry.keys import Keys
+from spikeglyph.stores.connection import text, texts
+from spikeglyph.stores.driver import Op, call
+from spikeglyph.stores.keys import Keys
 
 # Long enough to cover any redelivery of the job that published (Celery visibility timeout).
 IDEMPOTENCY_TTL_S = 30 * 24 * 3600

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from spikeglyph.errors import ModelNotFound, SpikeGlyphError, VersionConflict
 from spikeglyph.modeldir import MANIFEST_NAME, Manifest, load_manifest, validate_version_name
-from spikeglyph.registry.connection import text
-from spikeglyph.registry.driver import Offload, Op, Transaction, call, operation
-from spikeglyph.registry.model_core import RegistryCore
-from spikeglyph.registry.registry_txn import Recorded, activate_if_unset, record_publication
 from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores.connection import text
+from spikeglyph.stores.driver import Offload, Op, Transaction, call, operation
+from spikeglyph.stores.registry_core import RegistryCore
+from spikeglyph.stores.registry_transactions import Recorded, activate_if_unset, record_publication
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ import redis
 
 from spikeglyph.errors import ChecksumMismatch, ModelNotFound, VersionConflict
 from spikeglyph.modeldir import ONNX_NAME, Manifest, load_manifest
-from spikeglyph.registry import ModelRegistry
-from spikeglyph.registry import artifacts as artifacts_module
-from spikeglyph.registry.driver import Op
 from spikeglyph.schemas import RegistryEvent
-from tests.unit.registry.conftest import NAMESPACE
+from spikeglyph.stores import ModelRegistry
+from spikeglyph.stores import artifacts as artifacts_module
+from spikeglyph.stores.driver import Op
+from tests.unit.stores.conftest import NAMESPACE
 
 
 def visible_dirs(root: Path) -> list[str]:

@@ -9,8 +9,8 @@ import pytest
 import redis
 
 from spikeglyph.errors import RegistryUnavailable
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry
 from spikeglyph.schemas import JobKind
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry
 from tests.support.procs import RedisServer
 
 
@@ -49,7 +49,7 @@ def test_stores_work_again_once_redis_is_back(jobs: JobStore, redis_server: Redi
 def test_outage_message_does_not_leak_the_redis_address() -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from spikeglyph.registry.connection import redis_guard
+    from spikeglyph.stores.connection import redis_guard
 
     with pytest.raises(RegistryUnavailable) as caught, redis_guard("read the active version"):
         raise RedisConnectionError("Error 111 connecting to 10.1.2.3:6379. Connection refused.")

@@ -9,9 +9,9 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from spikeglyph.modeldir import ONNX_NAME
-from spikeglyph.registry import AsyncModelRegistry, ModelRegistry
-from tests.unit.registry.builders import build_model_dir
-from tests.unit.registry.conftest import NAMESPACE
+from spikeglyph.stores import AsyncModelRegistry, ModelRegistry
+from tests.unit.stores.builders import build_model_dir
+from tests.unit.stores.conftest import NAMESPACE
 
 
 def shipped(root: Path) -> Path:

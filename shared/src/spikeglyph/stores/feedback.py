@@ -17,9 +17,9 @@ import numpy.typing as npt
 from redis.typing import EncodableT, FieldT
 
 from spikeglyph.errors import InvalidFeedback
-from spikeglyph.registry.connection import text
-from spikeglyph.registry.driver import AsyncStore, Op, Store, SyncStore, call, operation
 from spikeglyph.schemas import DatasetName, FeedbackItem, utcnow
+from spikeglyph.stores.connection import text
+from spikeglyph.stores.driver import AsyncStore, Op, Store, SyncStore, call, operation
 
 log = logging.getLogger(__name__)
 

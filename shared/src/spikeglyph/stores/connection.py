@@ -44,7 +44,7 @@ CLIENT_OPTIONS: dict[str, Any] = {
 
 
 def connect(url: str) -> redis.Redis:
-    """A synchronous client suitable for every store in :mod:`spikeglyph.registry`."""
+    """A synchronous client suitable for every store in :mod:`spikeglyph.stores`."""
     return redis.Redis.from_url(url, **CLIENT_OPTIONS)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry
 from spikeglyph.schemas import JobKind, JobProgress, JobState
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry
 from tests.support.procs import RedisServer
 
 pytestmark = pytest.mark.integration

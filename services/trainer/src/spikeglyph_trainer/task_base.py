@@ -11,8 +11,8 @@ from typing import Any
 
 from celery import Task
 
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry, connect
 from spikeglyph.schemas import JobKind, JobProgress
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry, connect
 from spikeglyph_trainer.engine import TorchEngine
 from spikeglyph_trainer.lifecycle import WorkerServices, execute_job
 from spikeglyph_trainer.settings import TrainerSettings

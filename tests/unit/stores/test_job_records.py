@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from spikeglyph.errors import InvalidJobParams, InvalidJobTransition, JobNotFound
-from spikeglyph.registry.job_records import apply_update, check_job_id, new_job
 from spikeglyph.schemas import JobInfo, JobProgress, JobState
+from spikeglyph.stores.job_transitions import apply_update, check_job_id, new_job
 
 
 def job(state: JobState = JobState.queued) -> JobInfo:

@@ -14,7 +14,7 @@ from spikeglyph.errors import (
     RegistryUnavailable,
 )
 from spikeglyph.modeldir import WEIGHTS_NAME
-from spikeglyph.registry import ModelRegistry
+from spikeglyph.stores import ModelRegistry
 from tests.support.procs import RedisServer
 
 

@@ -1,5 +1,6 @@
 """What every registry operation stands on: the artifact store, key names, reading a
-recorded manifest, verifying a version's files and announcing a change (see :mod:`.models`)."""
+recorded manifest, verifying a version's files and announcing a change
+(see :mod:`.model_registry`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import redis
 
 from spikeglyph.errors import ChecksumMismatch, ModelNotFound
 from spikeglyph.modeldir import Manifest, load_manifest, validate_version_name
-from spikeglyph.registry.artifacts import ArtifactStore
-from spikeglyph.registry.connection import texts
-from spikeglyph.registry.driver import Offload, Op, Store, call
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE
 from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores.artifacts import ArtifactStore
+from spikeglyph.stores.connection import texts
+from spikeglyph.stores.driver import Offload, Op, Store, call
+from spikeglyph.stores.keys import DEFAULT_NAMESPACE
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from spikeglyph.registry import FeedbackStore, JobStore, ModelRegistry, connect
+from spikeglyph.stores import FeedbackStore, JobStore, ModelRegistry, connect
 from tests.support.procs import RedisServer
-from tests.unit.registry.builders import build_model_dir
+from tests.unit.stores.builders import build_model_dir
 
 NAMESPACE = "sgtest"
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from spikeglyph.errors import InvalidFeedback
-from spikeglyph.registry import FeedbackStore
-from spikeglyph.registry import feedback as feedback_module
+from spikeglyph.stores import FeedbackStore
+from spikeglyph.stores import feedback as feedback_module
 
 
 def digit_image(seed: int) -> np.ndarray:

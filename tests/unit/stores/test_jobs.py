@@ -10,10 +10,10 @@ import pytest
 import redis
 
 from spikeglyph.errors import InvalidJobTransition, JobNotFound
-from spikeglyph.registry import AsyncJobStore, JobStore, connect_async
 from spikeglyph.schemas import JobKind, JobProgress, JobState
+from spikeglyph.stores import AsyncJobStore, JobStore, connect_async
 from tests.support.procs import RedisServer
-from tests.unit.registry.conftest import NAMESPACE
+from tests.unit.stores.conftest import NAMESPACE
 
 
 def test_create_get_and_list_newest_first(jobs: JobStore) -> None:

@@ -6,8 +6,8 @@ unnoticed. Here every (re)subscription is followed by a check of the active vers
 every quiet ``reconcile_interval``; a change seen that way is delivered as a synthetic
 ``activated`` event. Consumers must therefore treat an activation of the version they already
 serve as a no-op. While Redis is unreachable the listener retries with exponential backoff
-and logs one warning for the outage and one info line when it is over (see
-:mod:`.subscription`, which holds what this module shares with :mod:`.subscriber_async`).
+and logs one warning for the outage and one info line when it is over (the decisions, without
+any I/O, are in :mod:`.registry_subscription`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from spikeglyph.registry.connection import text
-from spikeglyph.registry.subscription import (
+from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores.connection import text
+from spikeglyph.stores.registry_subscription import (
     POLL_TIMEOUT_S,
     SUBSCRIBE_TIMEOUT_S,
     SUBSCRIPTION_LOST,
@@ -32,7 +33,6 @@ from spikeglyph.registry.subscription import (
     parse_event,
     private_pool_options,
 )
-from spikeglyph.schemas import RegistryEvent
 
 __all__ = ["listen_registry", "parse_event"]
 
@@ -46,7 +46,7 @@ def listen_registry(
     **options: Unpack[ListenOptions],
 ) -> None:
     """Blocking loop: deliver every registry event to ``on_event`` until ``stop`` is set
-    (``options``: :class:`~spikeglyph.registry.subscription.ListenOptions`)."""
+    (``options``: :class:`~spikeglyph.stores.registry_subscription.ListenOptions`)."""
     subscription = Subscription(**options)
     listener = _private_client(client)
     try:

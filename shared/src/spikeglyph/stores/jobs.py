@@ -2,7 +2,7 @@
 
 The gateway creates a record when it enqueues a job; the worker moves it through its states and
 reports progress; anyone can read it, replay its events and follow new ones. Records expire
-after :data:`~spikeglyph.registry.job_records.JOB_TTL_S`. Every change is one MULTI/EXEC
+after :data:`~spikeglyph.stores.job_transitions.JOB_TTL_S`. Every change is one MULTI/EXEC
 transaction that stores the record, appends the event to the job's stream and publishes it.
 
 Each operation is written once (see :mod:`.driver`): :class:`JobStore` runs them blocking (the
@@ -16,8 +16,9 @@ import builtins
 import logging
 from typing import Any
 
-from spikeglyph.registry.connection import texts
-from spikeglyph.registry.driver import (
+from spikeglyph.schemas import JobEvent, JobInfo, JobKind, JobProgress, JobState
+from spikeglyph.stores.connection import texts
+from spikeglyph.stores.driver import (
     AsyncStore,
     Op,
     Store,
@@ -26,7 +27,7 @@ from spikeglyph.registry.driver import (
     call,
     operation,
 )
-from spikeglyph.registry.job_records import (
+from spikeglyph.stores.job_transitions import (
     JOB_TTL_S,
     apply_update,
     check_job_id,
@@ -37,8 +38,7 @@ from spikeglyph.registry.job_records import (
     queue_index,
     queue_write,
 )
-from spikeglyph.registry.keys import DEFAULT_NAMESPACE
-from spikeglyph.schemas import JobEvent, JobInfo, JobKind, JobProgress, JobState
+from spikeglyph.stores.keys import DEFAULT_NAMESPACE
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class JobOps(Store):
         result: dict[str, Any] | None = None,
         error: str | None = None,
     ) -> Op[JobInfo]:
-        """Change a job and announce the change (see :func:`~.job_records.apply_update`).
+        """Change a job and announce the change (see :func:`~.job_transitions.apply_update`).
 
         Raises :class:`~spikeglyph.errors.InvalidJobTransition` when a finished job would change.
         """

@@ -11,7 +11,7 @@ import pytest
 
 from spikeglyph.errors import InvalidVersionName
 from spikeglyph.modeldir import load_manifest
-from spikeglyph.registry import ArtifactStore
+from spikeglyph.stores import ArtifactStore
 
 BAD_NAMES = ["../x", "a/b", "..", ".", ".hidden", "/etc", "x/../../y", "", "a\\b", "v1\x00"]
 

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import redis
 
-from spikeglyph.registry import subscriber
-from spikeglyph.registry.subscriber import listen_registry
-from spikeglyph.registry.subscription import Backoff
 from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores import registry_listener
+from spikeglyph.stores.registry_listener import listen_registry
+from spikeglyph.stores.registry_subscription import Backoff
 
 Outcome = tuple[list[float], list[RegistryEvent]]
 
@@ -94,7 +94,7 @@ KNOWN, ACTIVE = "v1", "v2"
 def follow_in_a_thread(monkeypatch: pytest.MonkeyPatch, script: list[str]) -> Outcome:
     stop = RecordingStop()
     client = ScriptedRedis(script, stop, ACTIVE)
-    monkeypatch.setattr(subscriber, "_private_client", lambda given: given)
+    monkeypatch.setattr(registry_listener, "_private_client", lambda given: given)
     events: list[RegistryEvent] = []
     listen_registry(client, events.append, stop, known_active=KNOWN)
     assert client.closed and not client.script
@@ -106,12 +106,12 @@ def follow(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> Callable[[list[str]], Outcome]:
     """Run the listener through a script; returns its waits and events."""
-    caplog.set_level(logging.INFO, logger="spikeglyph.registry")
+    caplog.set_level(logging.INFO, logger="spikeglyph.stores")
     return lambda script: follow_in_a_thread(monkeypatch, script)
 
 
 def registry_logs(caplog: pytest.LogCaptureFixture, level: int, words: str = "") -> list[str]:
-    records = [r for r in caplog.records if r.name.startswith("spikeglyph.registry")]
+    records = [r for r in caplog.records if r.name.startswith("spikeglyph.stores")]
     return [r.getMessage() for r in records if r.levelno == level and words in r.getMessage()]
 
 

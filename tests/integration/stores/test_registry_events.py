@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from spikeglyph.registry import AsyncModelRegistry, ModelRegistry, connect_async
 from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores import AsyncModelRegistry, ModelRegistry, connect_async
 from tests.support.procs import RedisServer
 
 pytestmark = pytest.mark.integration

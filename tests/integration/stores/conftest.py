@@ -1,6 +1,6 @@
 """The registry fixtures of the unit tests, reused against the same private redis-server."""
 
-from tests.unit.registry.conftest import (
+from tests.unit.stores.conftest import (
     NAMESPACE,
     artifacts_dir,
     client,

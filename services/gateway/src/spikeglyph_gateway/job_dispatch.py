@@ -13,8 +13,8 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from spikeglyph.errors import ServiceUnavailable
+from spikeglyph.job_queue import QUEUE, TASK_NAMES
 from spikeglyph.schemas import JobInfo, JobKind, JobState
-from spikeglyph.tasks import QUEUE, TASK_NAMES
 from spikeglyph_gateway.resources import Resources
 
 log = logging.getLogger(__name__)
