@@ -10,8 +10,7 @@ what :mod:`spikeglyph.train.export` writes to ONNX.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -19,10 +18,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from spikeglyph.train.encoders import fixed_noise, latency_encode, rate_encode
-from spikeglyph.train.neurons import LIFParams, LIFTrace, if_readout, lif_sequence
+from spikeglyph.train.neurons import if_readout
 from spikeglyph.train.opcount import conv_fanout as conv_fanout
 from spikeglyph.train.opcount import per_step_total as per_step_total
-from spikeglyph.train.spec import ArchSpec, EncoderSpec, NeuronSpec
+from spikeglyph.train.plif import PLIF
+from spikeglyph.train.spec import ArchSpec, EncoderSpec
 from spikeglyph.train.surrogate import SpikeFn, heaviside, spike_fn
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -39,34 +39,6 @@ class NetOutputs:
     layer_sops: torch.Tensor | None = None  # [B, S]
     hidden_spikes: torch.Tensor | None = None  # [B, T, H]
     input_spikes: torch.Tensor | None = None  # [B, T, 784]
-
-
-class PLIF(nn.Module):
-    """A layer of LIF neurons with a learnable decay β = sigmoid(w) (one per layer)."""
-
-    def __init__(self, spec: NeuronSpec) -> None:
-        super().__init__()
-        self.spec = spec
-        beta0 = 1.0 - 1.0 / spec.tau_init
-        w0 = math.log(beta0 / (1.0 - beta0))
-        self.decay_logit = nn.Parameter(torch.tensor(w0), requires_grad=spec.learn_decay)
-
-    @property
-    def beta(self) -> torch.Tensor:
-        return torch.sigmoid(self.decay_logit)
-
-    def params(self) -> LIFParams:
-        spec = self.spec
-        return LIFParams(
-            beta=self.beta,
-            threshold=spec.threshold,
-            reset=spec.reset,
-            adapt_decay=spec.adapt_decay if spec.adaptive else None,
-            adapt_strength=spec.adapt_strength,
-        )
-
-    def forward(self, current: torch.Tensor, spike: SpikeFn, steps: int | None = None) -> LIFTrace:
-        return lif_sequence(current, self.params(), spike, steps=steps)
 
 
 class SpikingNet(nn.Module):
@@ -203,81 +175,103 @@ class SpikingNet(nn.Module):
         ``[T, B, units, ...]`` (structural plasticity measures saliency on them)."""
         # Every reshape below names its sizes as Python ints (batch as -1), so the exported
         # graph holds constant shapes instead of Shape/Gather/Concat chains.
-        t_steps = self.timesteps
-        spike = self.spike()
         x, static = self._encode(images)  # static [B,1,28,28] or spikes [T,B,1,28,28]
-        input_spikes = None if static else x
-        spikes_per_layer: list[torch.Tensor] = []  # [T, B, ...] per spiking layer
-        sops: list[torch.Tensor] = []  # [T, B, 1] per synaptic layer fed by spikes
-        fanouts: list[float] = []  # what multiplies each of those into SOPs
-        pool_current = self.arch.pool == "current"
+        run = _Pass(self.spike(), static, telemetry, None if static else x)
+        x = self._conv_layers(x, run)
+        x = x.reshape(-1, 28 * 28) if run.static else x.reshape(self.timesteps, -1, self._flat)
+        x = self._fc_layers(x, run)
+        if telemetry:
+            run.count_sops(x, self.timesteps, self.readout.in_features, self.readout.out_features)
+        current = self.readout(x)  # [T, B, C]
+        if taps is not None:
+            taps.extend(run.spikes)
+        if not telemetry:
+            return NetOutputs(logits=current.mean(0), rates=[s.mean() for s in run.spikes])
+        return self._with_telemetry(current, run)
+
+    def _conv_layers(self, x: torch.Tensor, run: _Pass) -> torch.Tensor:
+        t_steps, pool_current = self.timesteps, self.arch.pool == "current"
         for i, (conv, norm, lif) in enumerate(
             zip(self.convs, self.norms, self.conv_lifs, strict=True)
         ):
             size, (in_channels, channels) = self._conv_sizes[i], self._conv_channels[i]
             side = self._lif_size(i)
-            if static:
+            if run.static:
                 cur = norm(conv(x))
-                trace = lif(F.max_pool2d(cur, 2) if pool_current else cur, spike, steps=t_steps)
-                static = False
+                pooled = F.max_pool2d(cur, 2) if pool_current else cur
+                trace = lif(pooled, run.spike, steps=t_steps)
+                run.static = False
             else:
-                if telemetry:
+                if run.telemetry:
                     fanout = getattr(self, f"fanout{i}")[0].expand(in_channels, -1, -1)
                     units = in_channels * size * size
-                    sops.append(per_step_total(x, t_steps, units, fanout.reshape(-1)))
-                    fanouts.append(1.0)
+                    run.sops.append(per_step_total(x, t_steps, units, fanout.reshape(-1)))
+                    run.fanouts.append(1.0)
                 cur = norm(conv(x if i else x.reshape(-1, in_channels, size, size)))
                 if pool_current:
                     cur = F.max_pool2d(cur, 2)
-                trace = lif(cur.reshape(t_steps, -1, channels, side, side), spike)
-            spikes_per_layer.append(trace.spikes)
+                trace = lif(cur.reshape(t_steps, -1, channels, side, side), run.spike)
+            run.spikes.append(trace.spikes)
             # Spikes stay [T·B, C, H, W] from one convolution to the next, so ONNX Runtime
             # keeps them in its blocked layout instead of converting back and forth.
             x = trace.spikes.reshape(-1, channels, side, side)
             if not pool_current:
                 x = F.max_pool2d(x, 2)
-        x = x.reshape(-1, 28 * 28) if static else x.reshape(t_steps, -1, self._flat)
+        return x
+
+    def _fc_layers(self, x: torch.Tensor, run: _Pass) -> torch.Tensor:
         for fc, lif in zip(self.fcs, self.fc_lifs, strict=True):
-            if static:
-                trace = lif(fc(x), spike, steps=t_steps)
-                static = False
+            if run.static:
+                trace = lif(fc(x), run.spike, steps=self.timesteps)
+                run.static = False
             else:
-                if telemetry:
-                    sops.append(per_step_total(x, t_steps, fc.in_features))
-                    fanouts.append(fc.out_features)
-                trace = lif(fc(x), spike)
-            spikes_per_layer.append(trace.spikes)
+                if run.telemetry:
+                    run.count_sops(x, self.timesteps, fc.in_features, fc.out_features)
+                trace = lif(fc(x), run.spike)
+            run.spikes.append(trace.spikes)
             x = self.dropout(trace.spikes)
-        if telemetry:
-            units = self.readout.in_features
-            sops.append(per_step_total(x, t_steps, units))
-            fanouts.append(self.readout.out_features)
-        current = self.readout(x)  # [T, B, C]
-        logits = current.mean(0)
-        if taps is not None:
-            taps.extend(spikes_per_layer)
-        rates = [s.mean() for s in spikes_per_layer]
-        if not telemetry:
-            return NetOutputs(logits=logits, rates=rates)
-        readout = if_readout(current, self.arch.neuron.threshold, spike)
+        return x
+
+    def _with_telemetry(self, current: torch.Tensor, run: _Pass) -> NetOutputs:
+        """Every output the served graph has: spikes and SOPs per layer, rasters, membranes."""
+        t_steps, logits = self.timesteps, current.mean(0)
+        readout = if_readout(current, self.arch.neuron.threshold, run.spike)
         assert readout.membrane is not None
         counts = list(self.neuron_counts().values())  # every spiking layer, output last
         layer_spikes = [
             per_step_total(s, t_steps, n)
-            for s, n in zip([*spikes_per_layer, readout.spikes], counts, strict=True)
+            for s, n in zip([*run.spikes, readout.spikes], counts, strict=True)
         ]
-        last = spikes_per_layer[-1].reshape(t_steps, -1, self.hidden_layer_size())
+        last = run.spikes[-1].reshape(t_steps, -1, self.hidden_layer_size())
         hidden = last[:, :, self.hidden_idx]
+        inputs = run.input_spikes
         return NetOutputs(
             logits=logits,
-            rates=rates,
+            rates=[s.mean() for s in run.spikes],
             spike_counts=readout.spikes.sum(0),
             membrane=readout.membrane.transpose(0, 1),
             output_spikes=readout.spikes.transpose(0, 1),
             layer_spikes=torch.cat(layer_spikes, 2).sum(0),
-            layer_sops=torch.cat(sops, 2).sum(0) * logits.new_tensor(fanouts),
+            layer_sops=torch.cat(run.sops, 2).sum(0) * logits.new_tensor(run.fanouts),
             hidden_spikes=hidden.transpose(0, 1),
             input_spikes=None
-            if input_spikes is None
-            else input_spikes.reshape(t_steps, -1, 28 * 28).transpose(0, 1),
+            if inputs is None
+            else inputs.reshape(t_steps, -1, 28 * 28).transpose(0, 1),
         )
+
+
+@dataclass
+class _Pass:
+    """What one forward pass gathers from layer to layer."""
+
+    spike: SpikeFn
+    static: bool  # the input is still a constant current (direct encoding, first layer)
+    telemetry: bool
+    input_spikes: torch.Tensor | None
+    spikes: list[torch.Tensor] = field(default_factory=list)  # [T, B, ...] per spiking layer
+    sops: list[torch.Tensor] = field(default_factory=list)  # [T, B, 1] per synaptic layer
+    fanouts: list[float] = field(default_factory=list)  # what multiplies each into SOPs
+
+    def count_sops(self, x: torch.Tensor, t_steps: int, units: int, fanout: float) -> None:
+        self.sops.append(per_step_total(x, t_steps, units))
+        self.fanouts.append(fanout)
