@@ -77,6 +77,30 @@ def test_an_evaluate_job_measures_a_shipped_version_with_its_served_graph(
     assert result["metrics"]["sops_per_inference"] > 0
 
 
+@pytest.fixture(scope="module")
+def fixed_point_copy(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """The shipped MNIST model's fixed-point copy (8-bit weights, saturating registers)."""
+    from spikeglyph.train.fixedpoint import make_fixed_point
+
+    target = tmp_path_factory.mktemp("fixed") / "mnist-fixed"
+    make_fixed_point(SHIPPED / "mnist", target, data_dir=data_dir, max_val=100, max_test=100)
+    return target
+
+
+def test_an_evaluate_job_measures_a_fixed_point_version(
+    services: WorkerServices, data_dir: Path, fixed_point_copy: Path
+) -> None:
+    version = services.registry.publish(fixed_point_copy).version
+    job_id = uuid.uuid4().hex
+    params = {"version": version, "split": "test", "max_samples": 200}
+    services.jobs.create(job_id, JobKind.evaluate, params)
+    result = execute_job(
+        services, JobKind.evaluate, job_id, params, task_name=TASK_NAMES[JobKind.evaluate]
+    )
+    assert result["metrics"]["family"] == "fixedpoint"
+    assert result["accuracy"] == pytest.approx(accuracy_by_hand(fixed_point_copy, data_dir, 200))
+
+
 def test_per_class_accuracy_and_counts_agree(data_dir: Path) -> None:
     scores = evaluate_split(SHIPPED / "mnist-stdp", data_dir=data_dir, max_samples=300)
     _, labels = load_split(data_dir, "mnist", "test")
