@@ -62,20 +62,31 @@ def _libraries(recorded: Doc, rerun: Doc) -> str:
     return ", ".join(changed) if changed else "same"
 
 
+def _best_epochs(recorded: int | None, rerun: int | None) -> str:
+    """``17 → 17``; a dash for a model that keeps no best epoch (STDP learns in one pass)."""
+    if recorded is None and rerun is None:
+        return MISSING
+    return f"{recorded or MISSING} → {rerun or MISSING}"
+
+
+def _duration(seconds: float) -> str:
+    return f"{num(seconds / 60, 1)} min" if seconds >= 60 else f"{num(seconds)} s"
+
+
 def _row(run: Doc) -> list[str]:
     recorded, rerun, delta = run["recorded"], run["rerun"], run["delta_points"]
     training = rerun.get("train_seconds")
-    loop = f" (loop {num(training / 60, 1)} min)" if training is not None else ""
+    loop = f" (training loop {_duration(training)})" if training is not None else ""
     return [
         _model_cell(run),
         f"{pct(recorded['test_accuracy'])} → **{pct(rerun['test_accuracy'])}**",
         f"{num(delta.get('val'), 2)} / **{num(delta.get('test'), 2)}**",
-        f"{recorded['best_epoch'] or MISSING} → {rerun['best_epoch'] or MISSING}",
+        _best_epochs(recorded["best_epoch"], rerun["best_epoch"]),
         _epoch_spread(recorded, rerun),
         "yes" if run["weights_identical"] else "no",
         f"{run['device']}, {run['torch_threads']} thread(s)",
         _libraries(recorded, rerun),
-        f"{num(run['wall_seconds'] / 60, 1)} min{loop}",
+        f"{_duration(run['wall_seconds'])}{loop}",
     ]
 
 
