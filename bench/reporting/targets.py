@@ -26,7 +26,7 @@ MB = 1_000_000
 class Target:
     claim: str
     # A bench name; "models/<name>" for a shipped model's manifest; "<prefix>*" for every
-    # bench result whose name starts with the prefix, judged together (see summary.collect).
+    # bench result whose name starts with the prefix, judged together (summary.COLLECTED).
     source: str
     judge: Callable[[Doc], Verdict]
     # Whether a busy machine makes the figure provisional (speed), or cannot (correctness).
