@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import REPO, data_dir, emit
+from _common import REPO, add_out_argument, data_dir, emit
 
 from spikeglyph.train.fixedpoint import UNBOUNDED, BitWidths, build_fixed_point, make_fixed_point
 from spikeglyph.train.fixedpoint.make import parent_split
@@ -146,7 +146,7 @@ def main() -> None:
     parser.add_argument("--max-val", type=int, default=None, help="validation images used")
     parser.add_argument("--max-test", type=int, default=None, help="test images used")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "fixedpoint.json")
+    add_out_argument(parser, "fixedpoint")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(args.threads)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from _common import REPO, data_dir, emit
+from _common import add_out_argument, data_dir, emit
 
 from spikeglyph.train.stdp.api import train_stdp
 from spikeglyph.train.stdp.config import StdpTrainConfig
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--max-samples", type=int, default=22000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "stdp_accuracy.json")
+    add_out_argument(parser, "stdp_accuracy")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [int(n) for n in args.neurons.split(",")]

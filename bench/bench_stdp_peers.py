@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import REPO, data_dir, emit
+from _common import add_out_argument, data_dir, emit
 from bench_stdp_peerenv import (
     BINDSNET_VERSION,
     VENV,
@@ -241,7 +241,7 @@ def parse_args() -> argparse.Namespace:
         default=makefile_torch_index(),
         help="extra package index of the CPU torch (default: the Makefile's TORCH_INDEX)",
     )
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "stdp_speed.json")
+    add_out_argument(parser, "stdp_speed")
     args = parser.parse_args()
     if min(args.neurons, args.timesteps, args.batch_size, args.images, args.repeats) < 1:
         parser.error("sizes and counts must be positive")

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import snntorch as snn
 import torch
-from _common import REPO, data_dir, emit
+from _common import add_out_argument, data_dir, emit
 from snntorch import surrogate
 from torch import nn
 from torch.nn import functional as F
@@ -121,7 +120,7 @@ def parse_args() -> argparse.Namespace:
         "--hidden", default=",".join(map(str, recipe.arch.hidden)), help="hidden widths"
     )
     parser.add_argument("--pool", choices=("spikes", "current"), default=recipe.arch.pool)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "train_speed.json")
+    add_out_argument(parser, "train_speed")
     return parser.parse_args()
 
 

@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import REPO, emit
+from _common import add_out_argument, emit
 from celery import Celery
 
 from spikeglyph.job_queue import QUEUE, TASK_NAMES, celery_config
@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=TARGET["epochs"])
     parser.add_argument("--max-samples", type=int, default=TARGET["max_samples"])
     parser.add_argument("--timeout", type=float, default=600)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "trainer_job.json")
+    add_out_argument(parser, "trainer_job")
     args = parser.parse_args()
     if args.data_dir is None:
         parser.error("set SPIKEGLYPH_DATA_DIR or pass --data-dir")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from _common import REPO, data_dir, emit
+from _common import data_dir, default_out, emit
 from safetensors.torch import load_file
 
 from spikeglyph.modeldir import WEIGHTS_NAME, Manifest, load_manifest
@@ -99,7 +99,7 @@ def main() -> None:
             "weights_identical": identical,
             "wall_seconds": round(time.monotonic() - started, 1),
         },
-        out=args.out or REPO / "docs" / "bench" / f"reproduce_{args.model.name}.json",
+        out=args.out or default_out(f"reproduce_{args.model.name}"),
     )
 
 

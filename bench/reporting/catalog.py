@@ -8,6 +8,8 @@ datasets from ``SPIKEGLYPH_DATA_DIR``.
 
 from __future__ import annotations
 
+from reporting.sources import Sources
+
 COMMANDS: dict[str, str] = {
     "model": "python bench/bench_model.py models/mnist models/fashion-mnist --repeat 2000 --sweep",
     "import": "python bench/bench_import.py",
@@ -33,7 +35,7 @@ COMMANDS: dict[str, str] = {
     "stdp_accuracy": "python bench/bench_stdp.py --neurons 100,400 --max-samples 22000",
     "energy": "python bench/bench_energy.py",
     "nir": "python bench/bench_nir.py",
-    "reproduce": "the model-reproduction bench, one docs/bench/reproduce_<model>.json per model",
+    "reproduce": "python bench/reproduce_models.py models/<model> --threads 1",
 }
 
 
@@ -45,13 +47,15 @@ def command(name: str) -> str:
     return COMMANDS["reproduce" if name.startswith("reproduce") else name]
 
 
-def render_commands(src: object) -> str:
-    """Every bench at the settings its targets are stated for, then the report."""
+def render_commands(src: Sources) -> str:
+    """Every bench at the settings its targets are stated for, then the report; the
+    reproduction once per shipped model."""
+    reproduce = COMMANDS["reproduce"]
     lines = [
         "```bash",
         "export SPIKEGLYPH_DATA_DIR=/path/to/datasets  # holds mnist/ and fashion-mnist/",
         *(cmd for name, cmd in COMMANDS.items() if name != "reproduce"),
-        f"# and {COMMANDS['reproduce']}",
+        *(reproduce.replace("<model>", model) for model in src.model_names()),
         "python bench/report.py  # regenerate docs/BENCHMARKS.md and the README's figures",
         "```",
     ]

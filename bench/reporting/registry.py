@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from reporting import energy, models, resources, serving, stdp, summary, training
+from reporting import (
+    energy,
+    fixedpoint,
+    models,
+    reproduce,
+    resources,
+    serving,
+    stdp,
+    summary,
+    training,
+)
 from reporting.catalog import render_commands
 from reporting.markdown import Renderer
 from reporting.readme import render_readme
@@ -29,11 +39,11 @@ REGIONS: dict[str, Renderer] = {
     "neurogenesis": training.render_neurogenesis,
     "finetune": training.render_finetune,
     "trainer-job": training.render_trainer_job,
-    "fixedpoint": training.render_fixedpoint,
+    "fixedpoint": fixedpoint.render_fixedpoint,
     "stdp-speed": stdp.render_stdp_speed,
     "stdp-accuracy": stdp.render_stdp_accuracy,
     "nir": training.render_nir,
-    "reproduce": training.render_reproduce,
+    "reproduce": reproduce.render_reproduce,
     "commands": render_commands,
     "readme-figures": render_readme,
 }

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+from reporting import reproduce
 from reporting.markdown import LAYOUT_ERRORS, MISSING, machine_of, num, table
 from reporting.sources import Doc, Sources
-from reporting.targets import TARGETS, Target, Verdict
+from reporting.targets import TARGETS, Target
+from reporting.verdict import Verdict
+
+# Sources made of several bench results ("<prefix>*"), and what gathers each into one Doc.
+COLLECTED = {f"{reproduce.PREFIX}*": reproduce.collect}
 
 
 def _document(src: Sources, source: str) -> Doc | None:
     if source.startswith("models/"):
         return src.manifest(source.removeprefix("models/"))
+    if source in COLLECTED:
+        return COLLECTED[source](src)
     return src.bench(source)
+
+
+def _dates(runs: dict[str, Doc]) -> str:
+    """The first and last date of several runs, each as its machine record gives it."""
+    days = sorted(
+        str(machine.get("date", "?"))[:10]
+        for machine in map(machine_of, runs.values())
+        if machine is not None
+    )
+    return "–".join(dict.fromkeys([days[0], days[-1]])) if days else MISSING
 
 
 def _when(source: str, doc: Doc) -> str:
     """The date of the figure, with the machine's load where a bench recorded it."""
     if source.startswith("models/"):
         return f"{str(doc.get('created_at', '?'))[:10]} (manifest)"
+    if source in COLLECTED:
+        return _dates(doc["runs"])
     machine = machine_of(doc)
     if machine is None:
         return MISSING

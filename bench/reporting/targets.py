@@ -12,36 +12,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reporting.fixedpoint import judge_fixedpoint
 from reporting.markdown import MISSING, dataset, num, pct
+from reporting.reproduce import judge_reproductions
 from reporting.sources import Doc
 from reporting.stdp import ratio_settings
+from reporting.verdict import Verdict, settings_note
 
 MB = 1_000_000
 
 
 @dataclass(frozen=True)
-class Verdict:
-    figure: str
-    met: bool | None  # None: measured, with no bound to meet
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class Target:
     claim: str
-    source: str  # a bench name, or "models/<name>" for a shipped model's manifest
+    # A bench name; "models/<name>" for a shipped model's manifest; "<prefix>*" for every
+    # bench result whose name starts with the prefix, judged together (summary.COLLECTED).
+    source: str
     judge: Callable[[Doc], Verdict]
     # Whether a busy machine makes the figure provisional (speed), or cannot (correctness).
     timing: bool = True
-
-
-def _settings(**pairs: tuple[object, object]) -> str:
-    """``"16 clients instead of 32"`` for every (measured, wanted) pair that differs."""
-    return "; ".join(
-        f"{measured} {what} instead of {wanted}"
-        for what, (measured, wanted) in pairs.items()
-        if measured != wanted
-    )
 
 
 def _accuracy(bound: float) -> Callable[[Doc], Verdict]:
@@ -61,7 +50,7 @@ def _training_time(manifest: Doc) -> Verdict:
 def _stdp_accuracy(manifest: Doc) -> Verdict:
     accuracy, neurons = manifest["metrics"]["test_accuracy"], manifest["architecture"]["neurons"]
     figure = f"{pct(accuracy)} with {neurons} neurons"
-    return Verdict(figure, accuracy >= 0.88, _settings(neurons=(neurons, 400)))
+    return Verdict(figure, accuracy >= 0.88, settings_note(neurons=(neurons, 400)))
 
 
 def _ort_latency(doc: Doc) -> Verdict:
@@ -103,7 +92,7 @@ def _http_throughput(doc: Doc) -> Verdict:
     loaded = doc["micro_batching"]["under_load"]
     figure = f"{num(loaded['predictions_per_s'])} /s, {loaded['failed']} failed"
     met = loaded["predictions_per_s"] >= 500 and loaded["failed"] == 0
-    return Verdict(figure, met, _settings(clients=(doc["clients"], 32)))
+    return Verdict(figure, met, settings_note(clients=(doc["clients"], 32)))
 
 
 def _http_memory(doc: Doc) -> Verdict:
@@ -117,7 +106,7 @@ def _gateway(doc: Doc) -> Verdict:
         f"{num(run['throughput_rps'])} /s, p99 {num(run['p99_ms'], 1)} ms, {run['errors']} errors"
     )
     met = run["throughput_rps"] >= 300 and run["p99_ms"] <= 100 and run["errors"] == 0
-    return Verdict(figure, met, _settings(clients=(doc["concurrency"], 32)))
+    return Verdict(figure, met, settings_note(clients=(doc["concurrency"], 32)))
 
 
 def _scenario(doc: Doc, name: str) -> Doc | None:
@@ -131,7 +120,7 @@ def _load_steady(doc: Doc) -> Verdict:
     figure = f"{steady['failed']} failed, p99 {num(steady['p99_ms'], 1)} ms"
     met = steady["failed"] == 0 and steady["p99_ms"] <= 250
     seconds = 60 if steady["seconds"] >= 57 else round(steady["seconds"])
-    return Verdict(figure, met, _settings(clients=(steady["clients"], 64), s=(seconds, 60)))
+    return Verdict(figure, met, settings_note(clients=(steady["clients"], 64), s=(seconds, 60)))
 
 
 def _load_faults(doc: Doc) -> Verdict:
@@ -194,7 +183,7 @@ def _trainer_job(doc: Doc) -> Verdict:
     params = doc["params"]
     figure = f"{num(doc['job_total_s'], 1)} s submit → {doc['state']}"
     met = doc["state"] == "succeeded" and doc["job_total_s"] < 120
-    note = _settings(epoch=(params.get("epochs"), 1), samples=(params.get("max_samples"), 5000))
+    note = settings_note(epoch=(params.get("epochs"), 1), samples=(params.get("max_samples"), 5000))
     return Verdict(figure, met, note)
 
 
@@ -209,12 +198,8 @@ def _stdp_speed(doc: Doc) -> Verdict:
         for key, r in ratios.items()
     )
     met = bool(ratios) and all(r["by_round_min"] > 1.0 for r in ratios.values())
-    note = _settings(neurons=(doc["neurons"], 400), steps=(doc["timesteps"], 100))
+    note = settings_note(neurons=(doc["neurons"], 400), steps=(doc["timesteps"], 100))
     return Verdict(figure, met, note)
-
-
-def _fixedpoint(doc: Doc) -> Verdict:
-    return Verdict(f"{num(doc['delta_points'], 2)} points", doc["delta_points"] >= -0.3)
 
 
 # Speed and memory figures depend on how busy the machine was; the rest do not.
@@ -265,5 +250,11 @@ TARGETS = (
         "stdp_speed",
         _stdp_speed,
     ),
-    Target("Fixed-point copy loses ≤ 0.3 points", "fixedpoint", _fixedpoint, timing=False),
+    Target("Fixed-point copy loses ≤ 0.3 points", "fixedpoint", judge_fixedpoint, timing=False),
+    Target(
+        "Shipped models' recipes re-run reproduce them",
+        "reproduce_*",
+        judge_reproductions,
+        timing=False,
+    ),
 )

@@ -1,4 +1,4 @@
-"""Renderers for training, plasticity, fixed point, NIR and reproductions.
+"""Renderers for training speed, plasticity, the trainer job and NIR.
 
 These benches belong to other parts of the project and their output may still change: a
 renderer here reads the layout the bench writes today, and ``from_bench`` falls back to a
@@ -7,9 +7,9 @@ generic table of every figure when that layout moves.
 
 from __future__ import annotations
 
-from reporting.catalog import command
-from reporting.markdown import code, from_bench, generic, num, pct, provenance, table
-from reporting.sources import Doc, Sources
+from reporting.markdown import MISSING, dataset, from_bench, generic, num, pct, table
+from reporting.models import describe_architecture
+from reporting.sources import Doc
 
 
 @from_bench("train_speed")
@@ -26,8 +26,9 @@ def render_train_speed(doc: Doc) -> str:
     ]
     return (
         f"{table(['engine', 'samples/s (best round)', 'rounds'], rows)}\n\n{doc['network']}; "
-        f"T = {doc['timesteps']}, batch {doc['batch_size']}, {num(doc['samples'])} samples per "
-        f"round, {doc['torch_threads']} torch thread(s): **{num(doc['speedup'], 2)}×** "
+        f"T = {doc['timesteps']}, batch {doc['batch_size']}, AdamW lr {doc['lr']}, "
+        f"{num(doc['samples'])} samples per round, {doc['torch_threads']} torch thread(s): "
+        f"**{num(doc['speedup'], 2)}×** "
         "plain snntorch."
     )
 
@@ -77,24 +78,21 @@ def render_trainer_job(doc: Doc) -> str:
         ],
         ["validation accuracy", pct(doc.get("val_accuracy"), 1)],
     ]
-    settings = ", ".join(f"{key} {value}" for key, value in params.items())
-    return f"{table(['step', 'time'], rows)}\n\nJob parameters: {settings}."
-
-
-@from_bench("fixedpoint")
-def render_fixedpoint(doc: Doc) -> str:
-    """The fixed-point copy (8-bit weights, integer membranes) against its float parent."""
-    parity = doc.get("onnx_parity") or {}
-    agreement = parity.get("prediction_agreement") if isinstance(parity, dict) else None
-    rows = [
-        ["float parent", pct(doc["float_val_accuracy"])],
-        ["fixed point", pct(doc["fixed_val_accuracy"])],
-    ]
-    header = f"{code(doc['model'])} (validation, n = {num(doc['val_n'])})"
+    settings = ", ".join(f"{key} {value}" for key, value in params.items()) or "none"
     return (
-        f"{table([header, 'accuracy'], rows)}"
-        f"\n\nChange: **{num(doc['delta_points'], 2)} points**; ONNX Runtime and torch agree on "
-        f"{pct(agreement, 1)} of predictions."
+        f"{table(['step', 'time'], rows)}\n\nJob parameters: {settings}; the rest from the "
+        f"training recipe: {_recipe(doc['recipe'])}."
+    )
+
+
+def _recipe(recipe: Doc) -> str:
+    """``MNIST, conv 16-32 (pooling current), FC 256, T = 4, 1 epoch(s) of 5,000 samples…``"""
+    samples = recipe.get("max_samples")
+    return (
+        f"{dataset(recipe['dataset'])}, {describe_architecture(recipe['arch'])}, "
+        f"T = {recipe['timesteps']}, {recipe['epochs']} epoch(s) of "
+        f"{num(samples) if samples else 'all'} samples, batch {recipe['batch_size']}, "
+        f"lr {recipe.get('lr', MISSING)}, seed {recipe.get('seed', MISSING)}"
     )
 
 
@@ -102,15 +100,3 @@ def render_fixedpoint(doc: Doc) -> str:
 def render_nir(doc: Doc) -> str:
     """NIR export and round trip (written by bench/bench_nir.py)."""
     return generic(doc)
-
-
-def render_reproduce(src: Sources) -> str:
-    """Every ``docs/bench/reproduce_*.json``: one generic table each."""
-    names = src.bench_names("reproduce_")
-    if not names:
-        return f"*Not measured yet* ({command('reproduce')})."
-    parts = []
-    for name in names:
-        doc = src.bench(name) or {}
-        parts.append(f"**{code(name)}**\n\n{generic(doc)}\n\n{provenance(doc, name)}")
-    return "\n\n".join(parts)
