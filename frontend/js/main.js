@@ -2,6 +2,7 @@
 // model versions. Each part lives in its own module; this file only connects them.
 
 import { bindApiKey } from "./apikey.js";
+import { bindJobDefaults } from "./defaults.js";
 import { DrawPad } from "./drawpad.js";
 import { JobHistory } from "./joblist.js";
 import { JobRunner, readParams } from "./jobs.js";
@@ -22,6 +23,7 @@ function bindJobForm(jobs) {
   const showKind = () => fieldsets.forEach((fs) => { fs.hidden = fs.dataset.kind !== kind.value; });
   kind.addEventListener("change", showKind);
   showKind();
+  bindJobDefaults($("job-form"));
   $("job-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const fieldset = fieldsets.find((fs) => fs.dataset.kind === kind.value);

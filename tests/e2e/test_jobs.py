@@ -143,18 +143,13 @@ def test_a_running_job_is_picked_up_again_after_a_reload(page: Page, api_key: st
             "finetune",
             "Fine-tuning",
             {"Rehearsal ratio": "2.5"},
-            {"epochs": 2, "rehearsal_ratio": 2.5, "tolerance_points": 0.2},
+            {"rehearsal_ratio": 2.5},  # what is left empty takes the server's defaults
         ),
         (
             "neurogenesis",
             "Neurogenesis",
             {"Prune fraction": "0.4", "Max samples": "500"},
-            {
-                "prune_fraction": 0.4,
-                "grow_fraction": 0.05,
-                "finetune_epochs": 2,
-                "max_samples": 500,
-            },
+            {"prune_fraction": 0.4, "max_samples": 500},
         ),
         (
             "evaluate",
@@ -191,3 +186,18 @@ def test_each_job_kind_sends_its_own_typed_parameters(
     expect(page.locator("#job-panel")).to_have_attribute(
         "data-state", re.compile("cancelled|succeeded|failed"), timeout=JOB_TIMEOUT_MS
     )
+
+
+def test_the_form_shows_the_recipe_defaults_the_server_will_use(page: Page) -> None:
+    """The page keeps no defaults of its own: empty fields show the training recipe's values
+    (from the API's OpenAPI document) and are not sent, so the job takes the recipe's."""
+    form = page.get_by_role("group", name="Training")
+    epochs = form.get_by_label("Epochs", exact=True)
+    expect(epochs).to_have_value("")
+    expect(epochs).to_have_attribute("placeholder", "20 (default)")
+    expect(form.get_by_label("Learning rate")).to_have_attribute("placeholder", "0.003 (default)")
+    form.get_by_label("Dataset").select_option("fashion-mnist")
+    expect(epochs).to_have_attribute("placeholder", "30 (default)")
+    page.locator("#job-kind").select_option("neurogenesis")
+    grown = page.get_by_role("group", name="Neurogenesis").get_by_label("Grow fraction")
+    expect(grown).to_have_attribute("placeholder", "0.05 (default)")
