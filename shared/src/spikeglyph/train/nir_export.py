@@ -85,8 +85,8 @@ def to_nir(net: SpikingNet, *, dt: float = DT, version: str | None = None) -> ni
     if net.arch.kind == "conv" and net.arch.pool == "current":
         raise InvalidModel(
             "NIR has no max-pooling, and this model max-pools input currents "
-            "(pool=current); only models that pool spikes export to NIR: use the shipped "
-            "models/mnist-spikes, or train with --pool spikes"
+            "(pool=current); only models that pool spikes export to NIR: train with "
+            "--pool spikes, as the shipped models/mnist-spikes is"
         )
     nodes: dict[str, nir.NIRNode] = {}
     chain: list[str] = []
