@@ -37,13 +37,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import nir
+import nirtorch
 import numpy as np
 import snntorch as snn
 import torch
 from snntorch.import_nir import _nir_to_snntorch_module
 from torch import nn
 
-from spikeglyph.errors import InvalidModel, SpikeGlyphError
+from spikeglyph.errors import InvalidModel
 
 Semantics = Literal["nir", "metadata"]
 SIMULATOR = "snntorch"  # the package whose NIR importer runs the graph
@@ -134,13 +135,6 @@ def build_simulator(graph: nir.NIRGraph, semantics: Semantics = "nir") -> torch.
     """The graph as a module that advances one time step per call: ``(x, state) -> (y, state)``."""
     if semantics not in ("nir", "metadata"):
         raise ValueError(f"unknown semantics {semantics!r}: choose nir or metadata")
-    try:
-        import nirtorch  # the simulator's graph interpreter: a development dependency only
-    except ImportError as exc:
-        raise SpikeGlyphError(
-            "simulating a NIR graph needs nirtorch: install the dev extra "
-            "(pip install -e 'shared[dev]') or pip install nirtorch"
-        ) from exc
     module: torch.fx.GraphModule = nirtorch.nir_to_torch(graph, node_map(graph.metadata, semantics))
     return module.eval()
 
