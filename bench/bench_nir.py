@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import REPO, data_dir, emit
+from _common import REPO, add_out_argument, data_dir, emit
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidModel
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="first N test images")
     parser.add_argument("--batch", type=int, default=250)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "nir.json")
+    add_out_argument(parser, "nir")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     simulated, refused = [], []
