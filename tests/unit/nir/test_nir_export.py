@@ -90,5 +90,6 @@ def test_adaptive_threshold_models_are_refused() -> None:
 
 def test_models_that_pool_currents_are_refused() -> None:
     net = SpikingNet(ArchSpec(channels=(3,), hidden=(4,), pool="current"), EncoderSpec(), 2)
-    with pytest.raises(InvalidModel, match="max-pools input currents"):
+    with pytest.raises(InvalidModel, match="max-pools input currents") as refused:
         to_nir(net)
+    assert "models/mnist-spikes" in str(refused.value) and "--pool spikes" in str(refused.value)

@@ -17,7 +17,7 @@ def export(
     model: Annotated[Path, typer.Option(help="Model directory to (re)export.")],
     int8: Annotated[bool, typer.Option(help="Also write the int8-quantised copy.")] = False,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Dataset root (for --int8 accuracy).")
+        Path | None, typer.Option(help="Dataset root (for --int8 accuracy and --check).")
     ] = None,
     fixed_point: Annotated[
         Path | None,
@@ -26,6 +26,15 @@ def export(
     nir: Annotated[
         Path | None, typer.Option(help="Write the NIR graph (.nir, HDF5) to this file.")
     ] = None,
+    check: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=10_000,
+            help="With --nir: simulate the graph (snnTorch) on this many test images and "
+            "print its agreement with the served model as JSON.",
+        ),
+    ] = 0,
 ) -> None:
     """(Re)write the ONNX graph from the weights; ``--int8`` adds a quantised copy.
 
@@ -34,8 +43,10 @@ def export(
     from spikeglyph.train.quantize import add_int8_variant, reexport
 
     settings = CoreSettings()
+    if check and nir is None:
+        fail(ValueError("--check simulates the NIR graph: give --nir FILE as well"))
     if fixed_point is not None or nir is not None:
-        _export_portable(model, fixed_point, nir, data_dir or settings.data_dir)
+        _export_portable(model, fixed_point, nir, data_dir or settings.data_dir, check)
         return
     try:
         manifest = reexport(model, data_dir=data_dir or settings.data_dir)
@@ -48,8 +59,10 @@ def export(
     )
 
 
-def _export_portable(model: Path, fixed_point: Path | None, nir: Path | None, data: Path) -> None:
-    """The ``--fixed-point`` / ``--nir`` branch of ``export``."""
+def _export_portable(
+    model: Path, fixed_point: Path | None, nir: Path | None, data: Path, check: int = 0
+) -> None:
+    """The ``--fixed-point`` / ``--nir`` (``--check``) branch of ``export``."""
     try:
         if fixed_point is not None:
             from spikeglyph.train.fixedpoint import make_fixed_point
@@ -65,5 +78,10 @@ def _export_portable(model: Path, fixed_point: Path | None, nir: Path | None, da
             from spikeglyph.train.nir_export import export_nir
 
             err.print(f"[green]wrote[/] {export_nir(model, nir)}")
+            if check:
+                from spikeglyph.train.nir_check import check_nir_on_test
+
+                report = check_nir_on_test(model, nir, data, check)
+                print(report.model_dump_json(indent=2))  # noqa: T201 - the command's output
     except (SpikeGlyphError, OSError) as exc:
         fail(exc)

@@ -16,7 +16,11 @@ Choices, each recorded in the graph metadata:
 * **LIF**: NIR's τ·dv/dt = (v_leak − v) + R·I, integrated with forward Euler at ``dt``, equals
   the discrete v ← β·v + I when τ = dt/(1 − β) and R = τ/dt (snnTorch's own convention).
   NIR neurons reset *to* ``v_reset`` = 0; SpikeGlyph's default resets *by subtraction*, which
-  differs only when the membrane overshoots the threshold (``metadata.reset`` says which).
+  differs whenever the membrane overshoots the threshold (``metadata.reset`` says which, and
+  ``metadata.output_reset`` for the output neurons, which always subtract). So a model trained
+  with ``reset="zero"`` runs exactly as NIR defines it up to the readout current (its decision);
+  a subtracting one only where the consumer honours the metadata.
+  :mod:`spikeglyph.train.nir_check` simulates the file and measures both.
 * **Max-pooling** has no NIR primitive, but on binary spikes it is exact as a 2×2 sum-pool
   followed by a threshold at 0.5 (any spike in the window) — so conv models export fully.
 * **Readout**: SpikeGlyph's logits are the mean input current of the readout (the ``readout``
@@ -81,7 +85,8 @@ def to_nir(net: SpikingNet, *, dt: float = DT, version: str | None = None) -> ni
     if net.arch.kind == "conv" and net.arch.pool == "current":
         raise InvalidModel(
             "NIR has no max-pooling, and this model max-pools input currents "
-            "(pool=current); only models that pool spikes (--pool spikes) export to NIR"
+            "(pool=current); only models that pool spikes export to NIR: train with "
+            "--pool spikes, as the shipped models/mnist-spikes is"
         )
     nodes: dict[str, nir.NIRNode] = {}
     chain: list[str] = []
@@ -158,6 +163,7 @@ def graph_metadata(net: SpikingNet, dt: float, version: str | None) -> dict[str,
             else "0/1 input spikes per step"
         ),
         "reset": net.arch.neuron.reset,
+        "output_reset": "subtract",  # the output neurons (``if_readout``) always subtract
         "readout": "logits = mean input current of node 'readout' over the steps",
         "max_pool": "2x2 SumPool2d then Threshold 0.5: exact for binary spikes",
     }
