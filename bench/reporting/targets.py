@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from reporting.fixedpoint import judge_fixedpoint
 from reporting.markdown import MISSING, dataset, num, pct
+from reporting.nir import judge_nir
 from reporting.reproduce import judge_reproductions
 from reporting.sources import Doc
 from reporting.stdp import ratio_settings
@@ -251,6 +252,12 @@ TARGETS = (
         _stdp_speed,
     ),
     Target("Fixed-point copy loses ≤ 0.3 points", "fixedpoint", judge_fixedpoint, timing=False),
+    Target(
+        "NIR export, simulated by snnTorch, gives the served model's answers",
+        "nir",
+        judge_nir,
+        timing=False,
+    ),
     Target(
         "Shipped models' recipes re-run reproduce them",
         "reproduce_*",

@@ -7,7 +7,7 @@ generic table of every figure when that layout moves.
 
 from __future__ import annotations
 
-from reporting.markdown import MISSING, dataset, from_bench, generic, num, pct, table
+from reporting.markdown import MISSING, dataset, from_bench, num, pct, table
 from reporting.models import describe_architecture
 from reporting.sources import Doc
 
@@ -94,9 +94,3 @@ def _recipe(recipe: Doc) -> str:
         f"{num(samples) if samples else 'all'} samples, batch {recipe['batch_size']}, "
         f"lr {recipe.get('lr', MISSING)}, seed {recipe.get('seed', MISSING)}"
     )
-
-
-@from_bench("nir")
-def render_nir(doc: Doc) -> str:
-    """NIR export and round trip (written by bench/bench_nir.py)."""
-    return generic(doc)
