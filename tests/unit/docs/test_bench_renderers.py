@@ -187,7 +187,7 @@ def test_the_reproduction_target_waits_for_its_json_then_names_models_not_re_run
     assert report.main(["--root", str(repo_copy)]) == 0
     line = _reproduce_line(repo_copy)
     assert "mnist -0.03 points on test, weights differ" in line
-    assert "| **met** (not re-run: fashion-mnist, mnist-stdp) |" in line
+    assert "| **met** (not re-run: fashion-mnist, mnist-spikes, mnist-stdp) |" in line
 
 
 @pytest.mark.parametrize(
@@ -204,5 +204,5 @@ def test_a_re_run_too_far_off_or_with_overrides_does_not_reproduce(
 
     assert report.main(["--root", str(repo_copy)]) == 0
     line = _reproduce_line(repo_copy)
-    assert "| **not met** (not re-run: fashion-mnist, mnist-stdp) |" in line
+    assert "| **not met** (not re-run: fashion-mnist, mnist-spikes, mnist-stdp) |" in line
     assert shown in line + _region(repo_copy, "reproduce")
