@@ -1,7 +1,7 @@
-"""Examples and hand-written request bodies for the OpenAPI document.
+"""Examples and request bodies for the OpenAPI document.
 
 The predict routes read their body themselves (to relay it untouched), so FastAPI cannot infer
-it; these fragments describe the three accepted forms instead.
+it; the fragments of :mod:`spikeglyph.server.request_bodies` describe the accepted forms.
 
 The response examples are real: ``api_examples.json`` holds what the shipped MNIST model
 answers for the hand-drawn 7 of the request example (``example_seven.png``) and that model's
@@ -15,6 +15,8 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
+
+from spikeglyph.server.request_bodies import image_body, images_body
 
 _HERE = Path(__file__).resolve().parent
 _GENERATED: dict[str, Any] = json.loads((_HERE / "api_examples.json").read_text("utf-8"))
@@ -58,48 +60,8 @@ BATCH_RESPONSE_DOC: dict[str, Any] = {
 # A real 28×28 PNG of a hand-drawn 7, so "Try it out" in /docs gets an answer.
 _PNG_BASE64 = base64.b64encode((_HERE / "example_seven.png").read_bytes()).decode("ascii")
 
-PREDICT_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            },
-            "image/png": {"schema": {"type": "string", "format": "binary"}},
-            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-            "application/json": {
-                "schema": {"$ref": "#/components/schemas/ImagePayload"},
-                "examples": {
-                    "data_url": {
-                        "summary": "A canvas drawing as a data URL",
-                        "value": {"image": f"data:image/png;base64,{_PNG_BASE64}"},
-                    }
-                },
-            },
-        },
-    }
-}
-
-BATCH_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["files"],
-                    "properties": {
-                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
-                    },
-                }
-            }
-        },
-    }
-}
+PREDICT_BODY_DOC = image_body({"$ref": "#/components/schemas/ImagePayload"}, _PNG_BASE64)
+BATCH_BODY_DOC = images_body()
 
 JOB_EXAMPLE: dict[str, Any] = {
     "job_id": "5d0f7c1e9b8a4f3e8c2d1b0a9f8e7d6c",

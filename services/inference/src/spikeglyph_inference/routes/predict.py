@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from spikeglyph.schemas import BatchPrediction, ErrorBody, ImagePayload, Prediction
+from spikeglyph.server.request_bodies import image_body, images_body
 from spikeglyph_inference.deps import PredictorDep, SettingsDep
 from spikeglyph_inference.request_images import batch_images, single_image
 
@@ -17,7 +18,6 @@ CompactQuery = Annotated[
     bool, Query(description="Leave out spike rasters, membrane traces and the 28×28 input.")
 ]
 
-_IMAGE_SCHEMA = {"type": "string", "format": "binary"}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorBody,
@@ -47,36 +47,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Not answered within the per-request timeout (`timeout`).",
     },
 }
-_SINGLE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": _IMAGE_SCHEMA},
-                    "required": ["file"],
-                }
-            },
-            "image/*": {"schema": _IMAGE_SCHEMA},
-            "application/json": {"schema": ImagePayload.model_json_schema()},
-        },
-    }
-}
-_BATCH_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"files": {"type": "array", "items": _IMAGE_SCHEMA}},
-                    "required": ["files"],
-                }
-            }
-        },
-    }
-}
+_SINGLE_BODY = image_body(ImagePayload.model_json_schema())
+_BATCH_BODY = images_body()
 
 
 @router.post(
