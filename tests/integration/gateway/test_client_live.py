@@ -11,7 +11,7 @@ import pytest
 
 from spikeglyph.client import AsyncSpikeGlyphClient, SpikeGlyphAPIError, SpikeGlyphClient
 from spikeglyph.schemas import JobProgress, JobState, TrainParams
-from spikeglyph.stores import FeedbackStore, JobStore
+from spikeglyph.stores import FeedbackStore, JobStore, connect
 from tests.integration.gateway.stack import API_KEY, Gateway
 from tests.integration.gateway.test_predict import PNG
 
@@ -35,12 +35,12 @@ def test_predict_feedback_and_models_through_the_client(stack: Gateway, tmp_path
         with pytest.raises(SpikeGlyphAPIError) as caught:
             sg.activate("no-such-version")
         assert caught.value.status == 404 and caught.value.code == "model_not_found"
-    stored = {item.feedback_id: item for item, _ in FeedbackStore.from_url(stack.redis_url).read()}
+    stored = {item.feedback_id: item for item, _ in FeedbackStore(connect(stack.redis_url)).read()}
     assert stored[feedback_id].model_version == seven.model_version
 
 
 def test_submit_and_follow_a_job_through_the_client(stack: Gateway) -> None:
-    store = JobStore.from_url(stack.redis_url)
+    store = JobStore(connect(stack.redis_url))
     with SpikeGlyphClient(stack.url, api_key=API_KEY) as sg:
         job_id = sg.submit_job("train", TrainParams(epochs=1, max_samples=1000))
         assert sg.job(job_id).state is JobState.queued

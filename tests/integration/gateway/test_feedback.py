@@ -31,7 +31,7 @@ def test_feedback_is_preprocessed_and_stored(stack: Gateway, http: httpx.Client)
     feedback_id = response.json()["feedback_id"]
     stored = {
         item.feedback_id: (item, pixels)
-        for item, pixels in FeedbackStore.from_url(stack.redis_url).read()
+        for item, pixels in FeedbackStore(connect(stack.redis_url)).read()
     }
     item, pixels = stored[feedback_id]
     # Nothing is published yet: the correction is for what the replicas serve.
@@ -117,7 +117,7 @@ def correct(stack: Gateway, **fields: str) -> httpx.Response:
 
 def stored(stack: Gateway, feedback_id: str) -> tuple[str | None, str, np.ndarray]:
     items = {
-        item.feedback_id: (item, px) for item, px in FeedbackStore.from_url(stack.redis_url).read()
+        item.feedback_id: (item, px) for item, px in FeedbackStore(connect(stack.redis_url)).read()
     }
     item, pixels = items[feedback_id]
     return item.model_version, item.dataset, pixels

@@ -12,7 +12,7 @@ import redis
 
 from spikeglyph.job_queue import QUEUE
 from spikeglyph.schemas import JobProgress, JobState
-from spikeglyph.stores import JobStore
+from spikeglyph.stores import JobStore, connect
 from tests.integration.gateway.stack import Gateway
 
 pytestmark = pytest.mark.integration
@@ -86,7 +86,7 @@ def test_cancelling_a_running_job_raises_its_cancel_flag(
     stack: Gateway, http: httpx.Client, key: dict[str, str]
 ) -> None:
     job_id = submit(http, key)
-    store = JobStore.from_url(stack.redis_url)
+    store = JobStore(connect(stack.redis_url))
     store.update(job_id, state=JobState.running)
     response = http.delete(f"/api/v1/jobs/{job_id}", headers=key)
     assert response.status_code == 202
@@ -113,7 +113,7 @@ def test_events_replay_then_follow_a_job_to_its_final_event(
     stack: Gateway, http: httpx.Client, key: dict[str, str]
 ) -> None:
     job_id = submit(http, key)
-    store = JobStore.from_url(stack.redis_url)
+    store = JobStore(connect(stack.redis_url))
     store.update(job_id, state=JobState.running)
 
     def worker() -> None:  # what the trainer does, a little later

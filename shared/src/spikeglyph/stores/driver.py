@@ -29,7 +29,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 import redis
 import redis.asyncio as aioredis
 
-from spikeglyph.stores.connection import connect, connect_async, redis_guard, require_binary
+from spikeglyph.stores.connection import redis_guard, require_binary
 from spikeglyph.stores.keys import DEFAULT_NAMESPACE, Keys
 
 T = TypeVar("T")
@@ -155,10 +155,6 @@ class SyncStore(Store):
 
     redis: redis.Redis
 
-    @classmethod
-    def from_url(cls, url: str, *args: Any, **kwargs: Any) -> Self:
-        return cls(connect(url), *args, **kwargs)
-
     def drive(self, action: str, op: Op[T]) -> T:
         with redis_guard(action):
             return run(self.redis, op)
@@ -168,10 +164,6 @@ class AsyncStore(Store):
     """Operations are coroutines for an event loop."""
 
     redis: aioredis.Redis
-
-    @classmethod
-    def from_url(cls, url: str, *args: Any, **kwargs: Any) -> Self:
-        return cls(connect_async(url), *args, **kwargs)
 
     async def drive(self, action: str, op: Op[T]) -> T:
         with redis_guard(action):
