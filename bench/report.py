@@ -5,8 +5,9 @@
 
 Reads ``docs/bench/*.json`` (written by the bench scripts) and ``models/*/manifest.json``, and
 renders the regions between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` in
-``docs/BENCHMARKS.md`` and ``README.md``; prose outside the markers is left as written. A
-region whose JSON is not committed yet says so, with the command that measures it.
+the documents of ``reporting.registry.DOCUMENTS`` (``docs/BENCHMARKS.md``, the README and the
+other documents that quote figures); prose outside the markers is left as written. A region
+whose JSON is not committed yet says so, with the command that measures it.
 """
 
 from __future__ import annotations

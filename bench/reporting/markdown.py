@@ -174,7 +174,9 @@ def from_bench(name: str) -> Callable[[Callable[[Doc], str]], Renderer]:
             try:
                 text = body(doc)
             except LAYOUT_ERRORS as exc:
-                src.fallbacks.append(f"docs/bench/{name}.json: {exc!r}")
+                fallback = f"docs/bench/{name}.json: {exc!r}"
+                if fallback not in src.fallbacks:  # a region shown in two documents
+                    src.fallbacks.append(fallback)
                 text = generic(doc)
             return f"{text}\n\n{provenance(doc, name)}"
 

@@ -1,10 +1,17 @@
-"""Which renderer fills which generated region, and which documents hold regions."""
+"""Which renderer fills which generated region, and which documents hold regions.
+
+A region may appear in several documents: RELIABILITY.md shows the load, memory, fuzzing and
+fault tables of BENCHMARKS.md, ENERGY.md its energy tables, STDP.md its STDP tables and
+MODELS.md its NIR table, each rendered by the one renderer below.
+"""
 
 from __future__ import annotations
 
 from reporting import (
     energy,
     fixedpoint,
+    fixedpoint_ranges,
+    model_cards,
     models,
     nir,
     reproduce,
@@ -18,7 +25,14 @@ from reporting.catalog import render_commands
 from reporting.markdown import Renderer
 from reporting.readme import render_readme
 
-DOCUMENTS = ["docs/BENCHMARKS.md", "README.md"]
+DOCUMENTS = [
+    "docs/BENCHMARKS.md",
+    "README.md",
+    "docs/MODELS.md",
+    "docs/STDP.md",
+    "docs/ENERGY.md",
+    "docs/RELIABILITY.md",
+]
 
 REGIONS: dict[str, Renderer] = {
     "summary": summary.render_summary,
@@ -41,10 +55,15 @@ REGIONS: dict[str, Renderer] = {
     "finetune": training.render_finetune,
     "trainer-job": training.render_trainer_job,
     "fixedpoint": fixedpoint.render_fixedpoint,
+    "fixedpoint-ranges": fixedpoint_ranges.render_fixedpoint_ranges,
     "stdp-speed": stdp.render_stdp_speed,
     "stdp-accuracy": stdp.render_stdp_accuracy,
     "nir": nir.render_nir,
     "reproduce": reproduce.render_reproduce,
+    "model-mnist": model_cards.model_card("mnist"),
+    "model-fashion-mnist": model_cards.model_card("fashion-mnist"),
+    "model-mnist-spikes": model_cards.model_card("mnist-spikes"),
+    "model-mnist-stdp": model_cards.render_stdp_model,
     "commands": render_commands,
     "readme-figures": render_readme,
 }
