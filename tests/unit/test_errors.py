@@ -17,7 +17,7 @@ from spikeglyph import errors
 from spikeglyph.errors import FRAMEWORK_CODES, SpikeGlyphError, codes_with_status, error_classes
 
 # Packages whose modules need torch (training) or the CLI's libraries are not imported here;
-# the import-linter contracts (tests/unit/test_layers.py) cover what they may import.
+# the import-linter contracts (tests/unit/layers/) cover what they may import.
 _SKIPPED = ("spikeglyph.train", "spikeglyph.cli")
 
 

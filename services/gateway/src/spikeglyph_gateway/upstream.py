@@ -1,8 +1,8 @@
 """The gateway's HTTP client for its inference replicas.
 
-Every prediction crosses it, so it is chosen for CPU cost: aiohttp's client spends about a
-quarter of what httpx does per keep-alive request on loopback (0.16 against 0.60 ms of CPU,
-``bench/bench_upstream.py``), and the client was the largest share of the gateway's own work
+Every prediction crosses it, so it is chosen for CPU cost: aiohttp's client spends a fraction
+of what httpx does per keep-alive request on loopback (measured by ``bench/bench_upstream.py``,
+figures in docs/BENCHMARKS.md), and the client was the largest share of the gateway's own work
 per prediction.
 httpx stays the client of :mod:`spikeglyph.client`, where a person's convenience matters more.
 

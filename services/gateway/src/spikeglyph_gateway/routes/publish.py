@@ -1,8 +1,8 @@
 """``POST /api/v1/models``: publish a model directory trained elsewhere into the running system.
 
 The body is the directory as an archive (``spikeglyph publish DIR --url URL`` makes it): a
-gzipped tar, sent raw or as the multipart field ``file``, no larger than the upload limit
-(``SPIKEGLYPH_MAX_UPLOAD_BYTES``, refused with 413 while it streams in). It is unpacked into a
+gzipped tar, sent raw or as the multipart field ``file``, no larger than the model upload limit
+(``SPIKEGLYPH_MAX_MODEL_UPLOAD_BYTES``, refused with 413 while it streams in). It is unpacked into a
 private temporary directory with :func:`spikeglyph.modelarchive.unpack` (flat regular files,
 only those the manifest lists, every sha256 checked) and published from there, so the artifact
 store receives it through the registry's atomic install: a malformed or tampered archive is
