@@ -81,7 +81,7 @@ def worker_services(data_dir: Path) -> Iterator[WorkerServices]:
 
 def publish_active(services: WorkerServices, model_dir: Path) -> str:
     """Publish ``model_dir`` and make it the active version, as an operator would."""
-    return services.registry.publish(model_dir, activate=True).version
+    return str(services.registry.publish(model_dir, activate=True).version)
 
 
 def run_job(services: WorkerServices, kind: JobKind, params: dict[str, Any]) -> JobRun:

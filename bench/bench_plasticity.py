@@ -70,7 +70,7 @@ def choose(points: dict[str, list[dict[str, Any]]], max_drop: float) -> dict[str
     by_model = {m: {p["prune_fraction"]: p for p in runs} for m, runs in points.items()}
 
     def worst_drop(f: float) -> float:
-        return max(by_model[m][f]["val_drop_points"] for m in by_model)
+        return float(max(by_model[m][f]["val_drop_points"] for m in by_model))
 
     def mean_saving(f: float) -> float:
         return float(np.mean([by_model[m][f]["sops_reduction"] for m in by_model]))
