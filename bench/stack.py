@@ -14,7 +14,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.support.procs import ServiceProcess, free_port, wait_http_ok  # noqa: E402
+from tests.support.procs import (  # noqa: E402
+    RedisServer,
+    ServiceProcess,
+    free_port,
+    wait_http_ok,
+)
 from tests.support.stack import (  # noqa: E402
     API_KEY,
     Replica,
@@ -26,6 +31,7 @@ from tests.support.stack import (  # noqa: E402
 __all__ = [
     "API_KEY",
     "REPO",
+    "RedisServer",
     "Replica",
     "ServiceProcess",
     "Stack",

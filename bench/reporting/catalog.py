@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "fuzz": "python bench/fuzz.py --model models/mnist",
     "faults": "python bench/faults.py --model models/mnist",
     "train_speed": "python bench/bench_train_speed.py",
+    "prune_sweep": "python bench/bench_plasticity.py sweep models/mnist models/fashion-mnist",
     "neurogenesis": "python bench/bench_plasticity.py neurogenesis models/mnist",
     "finetune": "python bench/bench_plasticity.py finetune models/mnist",
     "trainer_job": "python bench/bench_trainer_job.py",

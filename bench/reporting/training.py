@@ -59,7 +59,8 @@ def render_finetune(doc: Doc) -> str:
     headers = ["", f"feedback set ({doc['feedback_items']})", "held-out shifted digits", "test"]
     return (
         f"{table(headers, rows)}\n\nTest accuracy change: **{num(doc['test_change_points'], 2)} "
-        f"points**; {num(doc['seconds'], 1)} s of fine-tuning."
+        f"points**; the whole job (fine-tuning and the gate's evaluation) took "
+        f"{num(doc['seconds'], 1)} s."
     )
 
 
