@@ -24,12 +24,12 @@ from typing import Any
 
 from stack import RedisServer  # the tests' redis-server launcher (bench/ is on sys.path)
 
+from spikeglyph.job_queue import TASK_NAMES
 from spikeglyph.schema_base import Schema
 from spikeglyph.schemas import JobKind, JobState
-from spikeglyph.tasks import TASK_NAMES
-from spikeglyph_trainer.job_task import build_services
 from spikeglyph_trainer.lifecycle import WorkerServices, execute_job
 from spikeglyph_trainer.settings import TrainerSettings
+from spikeglyph_trainer.task_base import build_services
 
 
 class JobFailed(RuntimeError):

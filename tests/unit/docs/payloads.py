@@ -129,12 +129,22 @@ PAYLOADS: dict[str, dict[str, object]] = {
         "seconds": 52.0,
     },
     "finetune": {
-        "feedback_items": 300, "params": {"epochs": 3, "rehearsal_ratio": 4.0},
+        "feedback_items": 300, "params": {"epochs": 2, "rehearsal_ratio": 4.0},
         "before": {"test_accuracy": 0.9944, "shifted_heldout_accuracy": 0.649,
                    "feedback_accuracy": 0.0},
         "after": {"test_accuracy": 0.9927, "shifted_heldout_accuracy": 0.744,
                   "feedback_accuracy": 0.483},
-        "test_change_points": -0.17, "seconds": 6.5,
+        "test_change_points": -0.17, "seconds": 6.5, "promoted": True,
+        "gate": {"promoted": True, "reason": "feedback accuracy 0.0% → 46.7%",
+                 "tolerance_points": 0.2, "val_drop_points": 0.1,
+                 "feedback_gain_points": 46.7},
+        "must_refuse": {
+            "mislabelled": {"promoted": False, "gate": {
+                "promoted": False, "reason": "held-out feedback accuracy did not improve",
+                "tolerance_points": 0.2, "val_drop_points": 0.08,
+                "feedback_gain_points": -2.7}},
+        },
+        "refused_all_that_must_be": True,
     },
     "trainer_job": {
         "params": {"epochs": 1, "max_samples": 5000},
