@@ -77,10 +77,9 @@ def folded_conv(net: SpikingNet, index: int) -> tuple[torch.Tensor, torch.Tensor
     return weight, bias
 
 
-def to_nir(net: SpikingNet, *, dt: float = DT, version: str | None = None) -> nir.NIRGraph:
-    """The NIR graph of ``net`` (see the module docstring for the mapping)."""
-    spec = net.arch.neuron
-    if spec.adaptive:
+def check_exportable(net: SpikingNet) -> None:
+    """Refuse the models NIR cannot express (see the module docstring)."""
+    if net.arch.neuron.adaptive:
         raise InvalidModel("NIR has no adaptive-threshold neuron; this model uses ALIF")
     if net.arch.kind == "conv" and net.arch.pool == "current":
         raise InvalidModel(
@@ -88,65 +87,75 @@ def to_nir(net: SpikingNet, *, dt: float = DT, version: str | None = None) -> ni
             "(pool=current); only models that pool spikes export to NIR: train with "
             "--pool spikes, as the shipped models/mnist-spikes is"
         )
-    nodes: dict[str, nir.NIRNode] = {}
-    chain: list[str] = []
 
-    def add(name: str, node: nir.NIRNode) -> None:
-        nodes[name] = node
-        chain.append(name)
 
-    conv = net.arch.kind == "conv"
-    add("input", nir.Input(input_type={"input": np.array([1, 28, 28] if conv else [784])}))
+Nodes = list[tuple[str, nir.NIRNode]]
+
+
+def conv_nodes(net: SpikingNet, dt: float) -> Nodes:
+    """conv → LIF → 2×2 sum-pool → threshold per conv layer, then flatten (conv models)."""
+    nodes: Nodes = []
     size, channels = 28, 1
+    threshold = net.arch.neuron.threshold
     for i, layer in enumerate(net.convs):
         weight, bias = folded_conv(net, i)
-        add(
-            f"conv{i + 1}",
-            nir.Conv2d(
-                input_shape=(size, size),
-                weight=_np(weight),
-                stride=1,
-                padding=net.arch.kernel // 2,
-                dilation=1,
-                groups=1,
-                bias=_np(bias),
-            ),
+        conv = nir.Conv2d(
+            input_shape=(size, size),
+            weight=_np(weight),
+            stride=1,
+            padding=net.arch.kernel // 2,
+            dilation=1,
+            groups=1,
+            bias=_np(bias),
         )
         channels = layer.out_channels
         beta = float(net.conv_lifs[i].beta.detach())
-        add(f"lif_conv{i + 1}", lif_node(beta, spec.threshold, (channels, size, size), dt))
-        pooling = np.array([2, 2])
-        add(f"pool{i + 1}", nir.SumPool2d(kernel_size=pooling, stride=pooling, padding=np.zeros(2)))
+        lif = lif_node(beta, threshold, (channels, size, size), dt)
+        window = np.array([2, 2])
+        pool = nir.SumPool2d(kernel_size=window, stride=window, padding=np.zeros(2))
+        nodes += [(f"conv{i + 1}", conv), (f"lif_conv{i + 1}", lif), (f"pool{i + 1}", pool)]
         size //= 2
-        add(
-            f"spike{i + 1}",
-            nir.Threshold(threshold=np.full((channels, size, size), 0.5, dtype=np.float32)),
-        )
-    if conv:
-        add(
-            "flatten",
-            nir.Flatten(
-                input_type={"input": np.array([channels, size, size])}, start_dim=0, end_dim=-1
-            ),
-        )
+        spike = nir.Threshold(threshold=np.full((channels, size, size), 0.5, dtype=np.float32))
+        nodes.append((f"spike{i + 1}", spike))
+    if net.arch.kind == "conv":
+        shape = np.array([channels, size, size])
+        nodes.append(("flatten", nir.Flatten(input_type={"input": shape}, start_dim=0, end_dim=-1)))
+    return nodes
+
+
+def dense_nodes(net: SpikingNet, dt: float) -> Nodes:
+    """Affine → LIF per hidden layer, the readout Affine and the IF output neurons."""
+    nodes: Nodes = []
+    threshold = net.arch.neuron.threshold
     for i, fc in enumerate(net.fcs):
-        add(f"fc{i + 1}", nir.Affine(weight=_np(fc.weight), bias=_np(fc.bias)))
+        nodes.append((f"fc{i + 1}", nir.Affine(weight=_np(fc.weight), bias=_np(fc.bias))))
         beta = float(net.fc_lifs[i].beta.detach())
-        add(f"lif_fc{i + 1}", lif_node(beta, spec.threshold, (fc.out_features,), dt))
+        nodes.append((f"lif_fc{i + 1}", lif_node(beta, threshold, (fc.out_features,), dt)))
     readout = net.readout
-    add("readout", nir.Affine(weight=_np(readout.weight), bias=_np(readout.bias)))
+    nodes.append(("readout", nir.Affine(weight=_np(readout.weight), bias=_np(readout.bias))))
     classes = readout.out_features
-    add(
-        "output_if",
-        nir.IF(
-            r=np.ones(classes, dtype=np.float32),
-            v_threshold=np.full(classes, spec.threshold, dtype=np.float32),
-            v_reset=np.zeros(classes, dtype=np.float32),
-        ),
+    output_if = nir.IF(
+        r=np.ones(classes, dtype=np.float32),
+        v_threshold=np.full(classes, threshold, dtype=np.float32),
+        v_reset=np.zeros(classes, dtype=np.float32),
     )
-    add("output", nir.Output(output_type={"output": np.array([classes])}))
-    edges = list(itertools.pairwise(chain))
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=graph_metadata(net, dt, version))
+    nodes.append(("output_if", output_if))
+    return nodes
+
+
+def to_nir(net: SpikingNet, *, dt: float = DT, version: str | None = None) -> nir.NIRGraph:
+    """The NIR graph of ``net``: a chain of nodes (see the module docstring for the mapping)."""
+    check_exportable(net)
+    shape = [1, 28, 28] if net.arch.kind == "conv" else [784]
+    classes = net.readout.out_features
+    chain: Nodes = [
+        ("input", nir.Input(input_type={"input": np.array(shape)})),
+        *conv_nodes(net, dt),
+        *dense_nodes(net, dt),
+        ("output", nir.Output(output_type={"output": np.array([classes])})),
+    ]
+    edges = list(itertools.pairwise(name for name, _ in chain))
+    return nir.NIRGraph(nodes=dict(chain), edges=edges, metadata=graph_metadata(net, dt, version))
 
 
 def graph_metadata(net: SpikingNet, dt: float, version: str | None) -> dict[str, Any]:
