@@ -23,7 +23,8 @@ class JobOptions(TypedDict, total=False):
     ``data_dir``: the datasets; ``workdir``: the job's resumable state and its model
     directory; ``device``: ``"auto"``, ``"cpu"`` or ``"cuda"``; ``progress``: called with
     :class:`~spikeglyph.schemas.JobProgress` reports; ``should_stop``: polled every few
-    batches, true cancels the job; ``version``: the new model's name (None: a fresh one).
+    batches, true cancels the job; ``version``: the new model's name (None: a fresh one);
+    ``tensorboard``: a directory to write the run's TensorBoard event files to (None: none).
     """
 
     data_dir: Required[Path]
@@ -32,6 +33,7 @@ class JobOptions(TypedDict, total=False):
     progress: ProgressFn | None
     should_stop: StopFn | None
     version: str | None
+    tensorboard: Path | None
 
 
 class TrainOptions(JobOptions, total=False):

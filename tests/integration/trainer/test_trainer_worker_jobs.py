@@ -84,6 +84,9 @@ def test_train_evaluate_finetune_and_neurogenesis_through_the_worker(
     steps = [e.progress for e in events if e.progress and e.progress.phase == "training"]
     assert steps and steps[0].steps and steps[-1].step == steps[-1].steps
     assert not (stack.work_dir / job_id).exists()
+    # The job's TensorBoard run outlives its work directory, next to the artifact store.
+    board = stack.artifacts_dir.parent / "tensorboard" / job_id
+    assert list(board.glob("events.out.tfevents.*")), "no TensorBoard event file for the job"
 
     evaluation = client.submit(JobKind.evaluate, {"split": "test", "max_samples": 100})
     info = client.wait_finished(evaluation, stack, timeout=60)

@@ -23,6 +23,7 @@ from tests.unit.deploy.deployfiles import (
 
 BUILT = {"inference", "trainer", "gateway"}
 DEFAULT_STACK = {"redis", "inference", "trainer", "gateway"}
+OPTIONAL = {"flower", "tensorboard"}  # profiles of their own names
 GIB = 1024**3
 
 
@@ -37,9 +38,10 @@ def service_env(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_both_files_merge_into_the_full_stack(config: dict[str, Any]) -> None:
-    assert set(services(config)) == DEFAULT_STACK | {"flower"}
-    # Flower is opt-in: a plain `docker compose up` starts the four services only.
-    assert services(config)["flower"]["profiles"] == ["flower"]
+    assert set(services(config)) == DEFAULT_STACK | OPTIONAL
+    # Flower and TensorBoard are opt-in: a plain `docker compose up` starts the four services.
+    for name in OPTIONAL:
+        assert services(config)[name]["profiles"] == [name]
     assert all("profiles" not in services(config)[name] for name in DEFAULT_STACK)
 
 
@@ -78,6 +80,7 @@ def test_only_the_gateway_is_published(config: dict[str, Any]) -> None:
     assert published_ports(stack["gateway"]) == [("0.0.0.0", 8000, 8000)]
     # Flower has no login: reachable from this machine only.
     assert published_ports(stack["flower"]) == [("127.0.0.1", 5555, 5555)]
+    assert published_ports(stack["tensorboard"]) == [("127.0.0.1", 6006, 6006)]
     for name in ("redis", "inference", "trainer"):
         assert not published_ports(stack[name]), f"{name} must not be reachable from outside"
 
@@ -110,7 +113,7 @@ def test_default_stack_fits_an_8_gb_laptop(cpu_config: dict[str, Any]) -> None:
         name: memory_bytes(service["deploy"]["resources"]["limits"]["memory"])
         for name, service in services(cpu_config).items()
     }
-    assert set(limits) == DEFAULT_STACK | {"flower"}, "every service needs a memory limit"
+    assert set(limits) == DEFAULT_STACK | OPTIONAL, "every service needs a memory limit"
     assert sum(limits[name] for name in DEFAULT_STACK) <= 5 * GIB
 
 
@@ -160,6 +163,17 @@ def test_datasets_can_come_from_a_host_folder(tmp_path: Path) -> None:
     env_file.write_text(f"SPIKEGLYPH_DATASETS_VOLUME={tmp_path}\nSPIKEGLYPH_API_KEYS=k{'7' * 30}\n")
     config = load_config(compose_config(COMPOSE_FILES[:1], {}, env_file))
     assert mounts(services(config)["trainer"])["/data/datasets"] == (str(tmp_path), False)
+
+
+def test_tensorboard_reads_the_event_files_every_trainer_job_writes(
+    config: dict[str, Any],
+) -> None:
+    stack = services(config)
+    written = stack["trainer"]["environment"]["SPIKEGLYPH_TENSORBOARD_DIR"]
+    assert mounts(stack["trainer"])[written][1] is False  # the trainer writes
+    assert mounts(stack["tensorboard"])[written][1] is True  # TensorBoard only reads
+    assert stack["tensorboard"]["command"][:3] == ["tensorboard", "--logdir", written]
+    assert stack["tensorboard"]["image"] == stack["trainer"]["image"]
 
 
 def test_no_service_runs_as_root(config: dict[str, Any]) -> None:

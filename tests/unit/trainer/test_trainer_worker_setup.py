@@ -59,6 +59,9 @@ def test_job_directories_default_next_to_the_artifact_store(
     assert settings.job_workdir("abc") == tmp_path / "var" / "jobs" / "abc"
     monkeypatch.setenv("SPIKEGLYPH_WORK_DIR", str(tmp_path / "scratch"))
     assert TrainerSettings().job_workdir("abc") == tmp_path / "scratch" / "abc"
+    assert settings.job_tensorboard_dir("abc") == tmp_path / "var" / "tensorboard" / "abc"
+    monkeypatch.setenv("SPIKEGLYPH_TENSORBOARD_DIR", str(tmp_path / "tb"))
+    assert TrainerSettings().job_tensorboard_dir("abc") == tmp_path / "tb" / "abc"
 
 
 def test_the_worker_parent_never_imports_torch() -> None:

@@ -16,10 +16,13 @@ class TrainerSettings(CoreSettings):
 
     ``work_dir`` holds one directory per job (keyed by job id) with its epoch checkpoints; a
     redelivered job finds its checkpoints there and resumes. It defaults to a ``jobs`` folder
-    next to the artifact store so both live on the same volume.
+    next to the artifact store so both live on the same volume. ``tensorboard_dir`` holds the
+    TensorBoard event files of every training job (``<tensorboard_dir>/<job id>``), kept after
+    the job; it defaults to a ``tensorboard`` folder next to the artifact store.
     """
 
     work_dir: Path | None = None
+    tensorboard_dir: Path | None = None
     queue: str = QUEUE
     hostname: str = Field(default_factory=lambda: f"trainer@{socket.gethostname()}")
     concurrency: int = Field(default=1, ge=1, le=64)
@@ -43,6 +46,10 @@ class TrainerSettings(CoreSettings):
     @property
     def jobs_dir(self) -> Path:
         return self.work_dir or self.artifacts_dir.parent / "jobs"
+
+    def job_tensorboard_dir(self, job_id: str) -> Path:
+        """Where one job's TensorBoard event files go (outlives its work directory)."""
+        return (self.tensorboard_dir or self.artifacts_dir.parent / "tensorboard") / job_id
 
     def job_workdir(self, job_id: str) -> Path:
         """The working directory of one job (its id is a safe name: see the gateway)."""

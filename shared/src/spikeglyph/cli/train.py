@@ -51,6 +51,7 @@ def train(
     workdir: opt.Workdir = None,
     data_dir: opt.DataDir = None,
     report_test: opt.ReportTest = False,
+    tensorboard: opt.TensorBoard = None,
     int8: opt.Int8 = False,
     neurons: opt.Neurons = None,
     stdp_rule: opt.StdpRuleOpt = None,
@@ -73,6 +74,7 @@ def train(
         data_dir=data_dir,
         device=device.value,
         report_test=report_test,
+        tensorboard=tensorboard,
         int8=int8,
         threads=threads,
     )

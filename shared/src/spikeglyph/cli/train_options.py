@@ -97,6 +97,13 @@ MaxRate = Annotated[
 DeviceOpt = Annotated[Device, typer.Option(help="auto picks CUDA when available.")]
 Workdir = Annotated[Path | None, typer.Option(help="Checkpoints (default: OUT.work).")]
 DataDir = Annotated[Path | None, typer.Option(help="Dataset root (default SPIKEGLYPH_DATA_DIR).")]
+TensorBoard = Annotated[
+    Path | None,
+    typer.Option(
+        "--tensorboard",
+        help="Also write TensorBoard event files of the run to this directory.",
+    ),
+]
 ReportTest = Annotated[bool, typer.Option(help="Also report test accuracy in the manifest.")]
 Int8 = Annotated[bool, typer.Option(help="Also write an int8-quantised ONNX copy.")]
 Threads = Annotated[int | None, typer.Option(min=1, help="CPU threads torch may use.")]

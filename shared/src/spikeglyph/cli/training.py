@@ -24,6 +24,7 @@ class RunOptions:
     data_dir: Path | None
     device: str
     report_test: bool
+    tensorboard: Path | None
     int8: bool
     threads: int | None
 
@@ -53,6 +54,7 @@ def run_recipe(recipe: AnyRecipe, run: RunOptions) -> None:
                 data_dir=data_dir,
                 device=run.device,
                 report_test=run.report_test,
+                tensorboard=run.tensorboard,
                 console=err,
             )
     except (SpikeGlyphError, OSError) as exc:
@@ -73,6 +75,7 @@ def _run_surrogate(recipe: Recipe, run: RunOptions, data_dir: Path) -> None:
             device=run.device,
             progress=bar.update,
             report_test=run.report_test,
+            tensorboard=run.tensorboard,
         )
     if run.int8:
         from spikeglyph.train.quantize import add_int8_variant

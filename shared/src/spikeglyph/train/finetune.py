@@ -115,6 +115,7 @@ def loop_options(run: JobOptions) -> dict[str, Any]:
         "device": run.get("device", "auto"),
         "progress": run.get("progress"),
         "should_stop": run.get("should_stop"),
+        "tensorboard": run.get("tensorboard"),
     }
 
 

@@ -29,8 +29,15 @@ from spikeglyph.train.augment import augment
 from spikeglyph.train.evaluation import evaluate_net as evaluate_net
 from spikeglyph.train.evaluation import pick_device as pick_device
 from spikeglyph.train.evaluation import to_tensor as to_tensor
+from spikeglyph.train.evaluation import val_sample
 from spikeglyph.train.network import SpikingNet
 from spikeglyph.train.optim import build_optimizer, lr_at, seed_everything
+from spikeglyph.train.tensorboard import (
+    SAMPLE_IMAGES,
+    TensorBoardLog,
+    log_surrogate_epoch,
+    open_log,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,7 @@ class _Run:
     progress: ProgressFn | None
     should_stop: StopFn | None
     best_weights: dict[str, torch.Tensor] | None = None
+    board: TensorBoardLog | None = None
     started: float = field(default_factory=time.monotonic)
     trained_samples: int = 0
 
@@ -95,6 +103,7 @@ def fit(
     model: SpikingNet | None = None,
     select_best: bool = True,
     freeze_norm_stats: bool = False,
+    tensorboard: Path | None = None,
 ) -> FitResult:
     """Train the recipe ``config`` (or continue ``model``) and return the best-validation
     network.
@@ -103,12 +112,18 @@ def fit(
     resumes after its last completed epoch. Metrics are appended to ``workdir/metrics.jsonl``.
     With ``select_best`` the weights of the best validation epoch are returned, else the last.
     With ``freeze_norm_stats`` batch-norm statistics stay as they are (fine-tuning on a skewed
-    mix must not move them).
+    mix must not move them). With ``tensorboard`` each epoch is also logged there as
+    TensorBoard event files (:mod:`spikeglyph.train.tensorboard`).
     """
     run = _start(config, train, workdir, pick_device(device), model, progress, should_stop)
-    for epoch in range(run.state.epoch, config.epochs):
-        stats = _train_epoch(run, epoch, freeze_norm_stats)
-        _end_epoch(run, epoch, stats, val, workdir)
+    run.board = open_log(tensorboard)
+    try:
+        for epoch in range(run.state.epoch, config.epochs):
+            stats = _train_epoch(run, epoch, freeze_norm_stats)
+            _end_epoch(run, epoch, stats, val, workdir)
+    finally:
+        if run.board is not None:
+            run.board.close()
     if select_best and run.best_weights is not None:
         run.net.load_state_dict(run.best_weights)
     seconds = time.monotonic() - run.started
@@ -257,6 +272,8 @@ def _end_epoch(
     with (workdir / "metrics.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
     log.info("epoch %d: %s", epoch + 1, record)
+    if run.board is not None:
+        log_surrogate_epoch(run.board, run.net, record, val_sample(val[0], SAMPLE_IMAGES))
     if val_metrics["accuracy"] > state.best_val:
         state.best_val, state.best_epoch = val_metrics["accuracy"], epoch + 1
         run.best_weights = {k: v.detach().clone().cpu() for k, v in run.net.state_dict().items()}

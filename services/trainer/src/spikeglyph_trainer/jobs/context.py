@@ -31,8 +31,8 @@ class JobContext:
 
     def job_options(self) -> JobOptions:
         """How the engine runs this job: on the configured data and device, in the job's
-        work directory, reporting progress and polling cancellation (the engine names the
-        new version)."""
+        work directory, reporting progress and polling cancellation, logging to TensorBoard
+        (the engine names the new version)."""
         return {
             "data_dir": self.settings.data_dir,
             "workdir": self.workdir,
@@ -40,4 +40,5 @@ class JobContext:
             "progress": self.reporter.report,
             "should_stop": self.should_stop,
             "version": None,
+            "tensorboard": self.settings.job_tensorboard_dir(self.job_id),
         }

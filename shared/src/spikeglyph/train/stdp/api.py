@@ -30,6 +30,7 @@ from spikeglyph.train.stdp.export import snap_weights
 from spikeglyph.train.stdp.labels import assign_labels
 from spikeglyph.train.stdp.learning import batch_generator, batch_order, learn_batch, responses
 from spikeglyph.train.stdp.network import StdpNet
+from spikeglyph.train.tensorboard import TensorBoardLog, log_stdp_checkpoint, open_log
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,10 @@ def learn(
     workdir: Path,
     progress: ProgressFn = None,
     should_stop: StopFn = None,
+    board: TensorBoardLog | None = None,
 ) -> Position:
-    """Unsupervised STDP over ``images`` [M, 784] for ``config.epochs``, checkpointed."""
+    """Unsupervised STDP over ``images`` [M, 784] for ``config.epochs``, checkpointed (and
+    logged to ``board`` at every checkpoint)."""
     fingerprint = config.fingerprint()
     position = load_state(workdir, net, fingerprint) or Position(0, 0, 0.0, False)
     if position.done:
@@ -83,6 +86,9 @@ def learn(
             elapsed = seconds + time.monotonic() - started
             if (index + 1) % config.checkpoint_every == 0 or index + 1 == n_batches:
                 save_state(workdir, net, Position(epoch, index + 1, elapsed, False), fingerprint)
+                if board is not None:
+                    learnt = (epoch * n_batches + index + 1) * config.batch_size
+                    log_stdp_checkpoint(board, net, learnt, spikes / max(seen, 1))
             if progress is not None and ((index + 1) % 10 == 0 or index + 1 == n_batches):
                 rate = seen / max(time.monotonic() - started, 1e-9)
                 progress(
@@ -132,9 +138,6 @@ def label_neurons(net: StdpNet, images: np.ndarray, labels: np.ndarray) -> None:
 
 def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
     """Train, label, evaluate and export an STDP network; returns ``workdir/model``."""
-    from spikeglyph.train.modelio import new_version
-    from spikeglyph.train.stdp.modelio import export_sample, save_stdp_model
-
     data_dir, workdir, progress = run["data_dir"], Path(run["workdir"]), run.get("progress")
     if (done := finished_model(workdir)) is not None:
         return done
@@ -144,20 +147,47 @@ def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
         train_x, train_y = train_x[: config.max_samples], train_y[: config.max_samples]
     val_x, val_y = load_val(data_dir, config.dataset, config.val_size, config.max_samples)
     net = StdpNet(config.spec).to(pick_device(run.get("device", "auto")))
-    position = learn(
-        net,
-        flat_images(train_x),
-        config,
-        workdir=workdir,
-        progress=progress,
-        should_stop=run.get("should_stop"),
-    )
+    board = open_log(run.get("tensorboard"))
+    try:
+        position = learn(
+            net,
+            flat_images(train_x),
+            config,
+            workdir=workdir,
+            progress=progress,
+            should_stop=run.get("should_stop"),
+            board=board,
+        )
+        model = finish_stdp(net, config, position, (train_x, train_y), (val_x, val_y), run, board)
+    finally:
+        if board is not None:
+            board.close()
+    return model
+
+
+def finish_stdp(
+    net: StdpNet,
+    config: StdpRecipe,
+    position: Position,
+    train: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    run: TrainOptions,
+    board: TensorBoardLog | None = None,
+) -> Path:
+    """Label the learnt neurons, validate, and write ``workdir/model``."""
+    from spikeglyph.train.modelio import new_version
+    from spikeglyph.train.stdp.modelio import export_sample, save_stdp_model
+
+    (train_x, train_y), (val_x, val_y) = train, validation
+    progress, workdir = run.get("progress"), Path(run["workdir"])
     snap_weights(net)
     if progress is not None:
         progress(JobProgress(phase="evaluating", message="labelling neurons, validating"))
     assign = min(config.assign_samples, len(train_x))
     label_neurons(net, train_x[-assign:], train_y[-assign:])
     val = accuracy(net, val_x, val_y)
+    if board is not None:
+        board.scalars({"accuracy/val": val["accuracy"]}, config.epochs * len(train_x))
     learned = config.epochs * len(train_x)
     metrics: dict[str, Any] = {
         **validation_metrics(val),
@@ -167,7 +197,7 @@ def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
         "labelled_neurons": int((net.assignments >= 0).sum()),
     }
     if run.get("report_test"):  # reported, never used for any choice
-        test_x, test_y = load_split(data_dir, config.dataset, "test")
+        test_x, test_y = load_split(run["data_dir"], config.dataset, "test")
         metrics["test_accuracy"] = accuracy(net, test_x, test_y)["accuracy"]
     if progress is not None:
         progress(JobProgress(phase="exporting", message="exporting to ONNX and checking parity"))

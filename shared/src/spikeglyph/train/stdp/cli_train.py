@@ -24,6 +24,7 @@ def run(
     device: str,
     report_test: bool,
     console: Console,
+    tensorboard: Path | None = None,
 ) -> Path:
     """Train into ``workdir`` (resumable), move the model to ``out_dir`` and say so."""
     logging.basicConfig(level=logging.WARNING)
@@ -36,6 +37,7 @@ def run(
             device=device,
             progress=bar.update,
             report_test=report_test,
+            tensorboard=tensorboard,
         )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(model_dir), str(out_dir))
