@@ -73,6 +73,14 @@ class WrongApiKey(EdgeError):
     status = 403
 
 
+class InternalTokenRefused(EdgeError):
+    """A service-to-service call (gateway → inference) without the shared internal token, or
+    with another one: only the gateway may call an inference replica's prediction routes."""
+
+    code = "invalid_internal_token"
+    status = 401
+
+
 class RateLimited(EdgeError):
     code = "rate_limited"
     status = 429
