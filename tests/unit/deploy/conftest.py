@@ -44,3 +44,17 @@ def gpu_config(empty_env_file: Path) -> dict[str, Any]:
 def config(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Each check that holds for both stacks runs on both."""
     return dict(request.getfixturevalue(f"{request.param}_config"))
+
+
+@pytest.fixture(scope="session")
+def manifests() -> dict[str, list[dict[str, Any]]]:
+    """Every Kubernetes overlay as ``kubectl kustomize`` renders it, once per session."""
+    from tests.unit.deploy.k8s import OVERLAYS, render
+
+    return {overlay: render(overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(params=["cpu", "gpu", "dev"])
+def overlay(request: pytest.FixtureRequest, manifests: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each check that holds for every overlay runs on each."""
+    return list(manifests[request.param])
