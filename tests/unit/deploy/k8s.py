@@ -35,6 +35,14 @@ def render(overlay: str) -> list[Obj]:
     """Every object ``kubectl kustomize deploy/k8s/overlays/<overlay>`` prints."""
     kubectl = shutil.which("kubectl")
     assert kubectl, "kubectl is missing: run `bash .ci/deploy-deps` (kubernetes-client)"
+    version = subprocess.run(
+        [kubectl, "version", "--client"], capture_output=True, text=True, timeout=60, check=False
+    ).stdout
+    found = re.search(r"Kustomize Version: v(\d+)", version)
+    assert found and int(found.group(1)) >= 4, (
+        f"{kubectl} embeds no kustomize v4+ (kubectl < 1.21): deploy/k8s needs components and "
+        "`labels:`; install a newer kubectl (see .ci/deploy-deps)"
+    )
     result = subprocess.run(
         [kubectl, "kustomize", str(K8S / "overlays" / overlay)],
         capture_output=True,
