@@ -29,6 +29,8 @@ class SpikeGlyphError(Exception):
 
     code = "internal_error"
     status = 500
+    # Answered only between the services (gateway → inference), never to a public client.
+    internal = False
 
     def __init__(
         self,
@@ -79,6 +81,7 @@ class InternalTokenRefused(EdgeError):
 
     code = "invalid_internal_token"
     status = 401
+    internal = True
 
 
 class RateLimited(EdgeError):
@@ -304,9 +307,14 @@ def error_classes() -> list[type[SpikeGlyphError]]:
     return found
 
 
-def codes_with_status(status: int) -> list[str]:
-    """The codes an answer with ``status`` may carry, in the order of :func:`error_classes`."""
-    codes = [cls.code for cls in error_classes() if cls.status == status]
+def codes_with_status(status: int, *, public: bool = False) -> list[str]:
+    """The codes an answer with ``status`` may carry, in the order of :func:`error_classes`
+    (``public``: only those a public client can receive, for the gateway's documentation)."""
+    codes = [
+        cls.code
+        for cls in error_classes()
+        if cls.status == status and not (public and cls.internal)
+    ]
     return list(dict.fromkeys(codes))
 
 
