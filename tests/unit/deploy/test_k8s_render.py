@@ -108,3 +108,10 @@ def test_keda_scales_the_trainer_on_the_job_queue_down_to_zero(
 def test_the_dev_overlay_needs_no_keda(manifests: dict[str, list[dict[str, Any]]]) -> None:
     kinds = {(o["apiVersion"], o["kind"]) for o in manifests["dev"]}
     assert not kinds & CUSTOM_KINDS
+
+
+def test_every_object_carries_the_part_of_label(overlay: list[dict[str, Any]]) -> None:
+    """`kubectl get … -l app.kubernetes.io/part-of=spikeglyph` finds all of it."""
+    for obj in overlay:
+        labels = obj["metadata"].get("labels", {})
+        assert labels.get("app.kubernetes.io/part-of") == "spikeglyph", obj["metadata"]["name"]
