@@ -83,3 +83,29 @@ def test_token_comparison_needs_the_whole_bearer_value() -> None:
     assert token_matches(f"Bearer {TOKEN}", TOKEN)
     assert not token_matches(None, TOKEN)
     assert not token_matches(f"bearer{TOKEN}", TOKEN)
+
+
+def test_a_websocket_without_the_token_is_closed_before_any_route_sees_it() -> None:
+    import asyncio
+
+    from spikeglyph.server.internal_token import InternalTokenMiddleware
+
+    reached: list[str] = []
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        reached.append(str(scope["type"]))
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "websocket.connect"}
+
+    middleware = InternalTokenMiddleware(app, token=TOKEN)  # type: ignore[arg-type]
+    scope = {"type": "websocket", "path": "/v1/stream", "headers": []}
+    asyncio.run(middleware(scope, receive, send))  # type: ignore[arg-type]
+    assert reached == [] and sent == [{"type": "websocket.close", "code": 1008}]
+    asyncio.run(middleware({"type": "lifespan"}, receive, send))  # type: ignore[arg-type]
+    assert reached == ["lifespan"]

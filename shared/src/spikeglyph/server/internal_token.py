@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -26,6 +27,7 @@ from spikeglyph.server.errors import answer_for
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 SCHEME = "Bearer"
+POLICY_VIOLATION = 1008  # the WebSocket close code for a refused connection
 
 
 def bearer_header(token: str) -> dict[str, str]:
@@ -53,14 +55,17 @@ class InternalTokenMiddleware:
         self.open_paths = open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in self.open_paths:
-            await self.app(scope, receive, send)
+        if scope["type"] not in ("http", "websocket") or scope.get("path") in self.open_paths:
+            await self.app(scope, receive, send)  # lifespan events, probes, metrics
             return
-        request = Request(scope)
-        authorization = request.headers.get("authorization")
+        authorization = Headers(scope=scope).get("authorization")
         if token_matches(authorization, self.token):
             await self.app(scope, receive, send)
             return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": POLICY_VIOLATION})
+            return
+        request = Request(scope)
         message = (
             "this service answers only the gateway: the Authorization bearer token is not valid"
             if authorization
