@@ -1,6 +1,7 @@
 # SpikeGlyph — the two commands:
 #   make run    set up, start Redis if needed, start every service, print the URL
 #   make test   set up, lint, run unit + integration + browser tests
+#   make env    .env for docker compose with fresh random secrets (never overwrites one)
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ TORCH_VERSION ?= 2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser-deps deploy-deps clean
+.PHONY: install run test lint browser-deps deploy-deps env clean
 
 $(STAMP): shared/pyproject.toml services/*/pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -37,6 +38,9 @@ test: install browser-deps deploy-deps lint
 
 run: install
 	bash .ci/run-local
+
+env:
+	@bash .ci/make-env
 
 clean:
 	rm -rf $(VENV) var

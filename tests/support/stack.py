@@ -51,6 +51,9 @@ class StackConfig:
     # Where the worker publishes; None = the shared artifact store.
     worker_artifacts_dir: Path | None = None
     ready_timeout_s: float = 90.0
+    # Set: every service gets SPIKEGLYPH_INTERNAL_TOKEN / Redis demands this password.
+    internal_token: str | None = None
+    redis_password: str | None = None
 
 
 @dataclass
@@ -97,7 +100,7 @@ class Stack:
     def start(self) -> Stack:
         self.root.mkdir(parents=True, exist_ok=True)
         copy_model_as(self.config.model_dir, self.models_dir / "mnist", "shipped-default")
-        self.redis = RedisServer(self.root / "redis").start()
+        self.redis = RedisServer(self.root / "redis", password=self.config.redis_password).start()
         for _ in range(self.config.replicas):
             self.start_replica()
         self.start_gateway()
@@ -116,6 +119,7 @@ class Stack:
             self.redis.stop()
 
     def _common_env(self) -> dict[str, str]:
+        token = self.config.internal_token
         return {
             "SPIKEGLYPH_REDIS_URL": self.redis_url,
             "SPIKEGLYPH_ARTIFACTS_DIR": str(self.artifacts_dir),
@@ -124,6 +128,7 @@ class Stack:
             "SPIKEGLYPH_ENVIRONMENT": "test",
             "SPIKEGLYPH_LOG_LEVEL": "INFO",
             "OMP_NUM_THREADS": "1",
+            **({"SPIKEGLYPH_INTERNAL_TOKEN": token} if token else {}),
         }
 
     def start_replica(self) -> Replica:

@@ -29,6 +29,8 @@ class SpikeGlyphError(Exception):
 
     code = "internal_error"
     status = 500
+    # Answered only between the services (gateway → inference), never to a public client.
+    internal = False
 
     def __init__(
         self,
@@ -71,6 +73,15 @@ class MissingApiKey(EdgeError):
 class WrongApiKey(EdgeError):
     code = "invalid_api_key"
     status = 403
+
+
+class InternalTokenRefused(EdgeError):
+    """A service-to-service call (gateway → inference) without the shared internal token, or
+    with another one: only the gateway may call an inference replica's prediction routes."""
+
+    code = "invalid_internal_token"
+    status = 401
+    internal = True
 
 
 class RateLimited(EdgeError):
@@ -296,9 +307,14 @@ def error_classes() -> list[type[SpikeGlyphError]]:
     return found
 
 
-def codes_with_status(status: int) -> list[str]:
-    """The codes an answer with ``status`` may carry, in the order of :func:`error_classes`."""
-    codes = [cls.code for cls in error_classes() if cls.status == status]
+def codes_with_status(status: int, *, public: bool = False) -> list[str]:
+    """The codes an answer with ``status`` may carry, in the order of :func:`error_classes`
+    (``public``: only those a public client can receive, for the gateway's documentation)."""
+    codes = [
+        cls.code
+        for cls in error_classes()
+        if cls.status == status and not (public and cls.internal)
+    ]
     return list(dict.fromkeys(codes))
 
 

@@ -8,12 +8,14 @@ it in; nothing deeper reads ``os.environ``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Device = Literal["auto", "cpu", "cuda"]
+# A shared secret shorter than this is guessable; `make run` and Compose make 48 hex characters.
+MIN_INTERNAL_TOKEN_LENGTH = 16
 Environment = Literal["development", "production", "test"]
 
 
@@ -43,10 +45,33 @@ class CoreSettings(BaseSettings):
     models_dir: Path = Path(__file__).resolve().parents[3] / "models"
     default_dataset: Literal["mnist", "fashion-mnist"] = "mnist"
 
+    # Gateway → inference calls carry it as ``Authorization: Bearer …``; an inference replica
+    # with one set refuses its prediction routes to any caller without it. Unset: open (a
+    # replica on a private network, or a test).
+    internal_token: SecretStr | None = None
+
     @field_validator("log_level")
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("internal_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # Compose passes an unset variable through as "", which must not become a token.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _refuse_short_token(self) -> Self:
+        token = self.internal_token
+        if token is None or self.environment in ("development", "test"):
+            return self
+        if len(token.get_secret_value()) < MIN_INTERNAL_TOKEN_LENGTH:
+            raise ValueError(
+                "SPIKEGLYPH_INTERNAL_TOKEN is too short: outside development use a random token "
+                f"of at least {MIN_INTERNAL_TOKEN_LENGTH} characters (`openssl rand -hex 24`)"
+            )
+        return self
 
 
 class ApiKeySettings(CoreSettings):

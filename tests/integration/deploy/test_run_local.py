@@ -203,6 +203,22 @@ def test_local_run_generates_an_api_key_that_protected_routes_accept(
     assert httpx.delete(job, headers={"X-API-Key": key}, timeout=10).status_code == 404
 
 
+def test_local_run_shields_inference_with_a_generated_internal_token(local_run: LocalRun) -> None:
+    wait_for_ready_line(local_run)
+    token_file = local_run.var_dir / "internal-token"
+    token = token_file.read_text().strip()
+    assert len(token) >= 32
+    assert token_file.stat().st_mode & 0o077 == 0, "the token file must be private to its owner"
+    assert token not in local_run.log(), "the token is for the services, never printed"
+    model = f"http://127.0.0.1:{local_run.inference_port}/v1/model"
+    refused = httpx.get(model, timeout=10)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_internal_token"
+    bearer = {"Authorization": f"Bearer {token}"}
+    # The gateway holds the same token: the predictions of the test above pass through it.
+    assert httpx.get(model, headers=bearer, timeout=10).status_code == 200
+
+
 def test_image_healthchecks_pass_against_the_running_services(local_run: LocalRun) -> None:
     """The HEALTHCHECK commands of the images, run against the same services outside Docker."""
     wait_for_ready_line(local_run)

@@ -9,8 +9,16 @@ import pytest
 
 from tests.unit.deploy.deployfiles import COMPOSE_FILES, compose_config, load_config
 
-# What a user's .env must provide; a long random-looking key, as production demands.
-USER_ENV = {"SPIKEGLYPH_API_KEYS": "3f9c2a7d41b8e6059d2c7a1f4e8b3d60"}
+# What a user's .env must provide; long random-looking secrets, as production demands.
+USER_ENV = {
+    "SPIKEGLYPH_API_KEYS": "3f9c2a7d41b8e6059d2c7a1f4e8b3d60",
+    "SPIKEGLYPH_INTERNAL_TOKEN": "8d1e4b7a0c3f6e9b2d5a8c1f4e7b0d3a",
+    "SPIKEGLYPH_REDIS_PASSWORD": "a5c8e1b4d7f0a3c6e9b2d5f8a1c4e7b0",
+}
+# The same secrets as lines of an env file, for tests that write one.
+SECRET_LINES = "".join(
+    f"{name}={value}\n" for name, value in USER_ENV.items() if name != "SPIKEGLYPH_API_KEYS"
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +44,17 @@ def gpu_config(empty_env_file: Path) -> dict[str, Any]:
 def config(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Each check that holds for both stacks runs on both."""
     return dict(request.getfixturevalue(f"{request.param}_config"))
+
+
+@pytest.fixture(scope="session")
+def manifests() -> dict[str, list[dict[str, Any]]]:
+    """Every Kubernetes overlay as ``kubectl kustomize`` renders it, once per session."""
+    from tests.unit.deploy.k8s import OVERLAYS, render
+
+    return {overlay: render(overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(params=["cpu", "gpu", "dev"])
+def overlay(request: pytest.FixtureRequest, manifests: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each check that holds for every overlay runs on each."""
+    return list(manifests[request.param])

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.unit.deploy.conftest import SECRET_LINES, USER_ENV
 from tests.unit.deploy.deployfiles import (
     COMPOSE_FILES,
     REPO,
@@ -45,13 +46,6 @@ def test_both_files_merge_into_the_full_stack(config: dict[str, Any]) -> None:
     assert all("profiles" not in services(config)[name] for name in DEFAULT_STACK)
 
 
-def test_the_stack_refuses_to_start_without_api_keys(empty_env_file: Path) -> None:
-    result = compose_config(COMPOSE_FILES, {}, empty_env_file)
-    assert result.returncode != 0
-    assert "SPIKEGLYPH_API_KEYS" in result.stderr
-    assert ".env.example" in result.stderr
-
-
 def test_every_service_reports_its_health(config: dict[str, Any]) -> None:
     for name, service in services(config).items():
         if name in BUILT:
@@ -87,7 +81,9 @@ def test_only_the_gateway_is_published(config: dict[str, Any]) -> None:
 
 def test_gateway_port_follows_the_env_file(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text("SPIKEGLYPH_GATEWAY_PORT=8080\nSPIKEGLYPH_API_KEYS=k" + "7" * 30 + "\n")
+    env_file.write_text(
+        "SPIKEGLYPH_GATEWAY_PORT=8080\nSPIKEGLYPH_API_KEYS=k" + "7" * 30 + "\n" + SECRET_LINES
+    )
     config = load_config(compose_config(COMPOSE_FILES[:1], {}, env_file))
     assert published_ports(services(config)["gateway"]) == [("0.0.0.0", 8080, 8000)]
 
@@ -140,7 +136,37 @@ def test_every_service_talks_to_the_compose_redis(config: dict[str, Any]) -> Non
     for name in BUILT:
         url = urlsplit(service_env(stack[name])["SPIKEGLYPH_REDIS_URL"])
         assert (url.hostname, url.port or 6379) == ("redis", 6379), name
-    assert "--broker=redis://redis:6379/0" in stack["flower"]["command"]
+    broker = urlsplit(service_env(stack["flower"])["CELERY_BROKER_URL"])
+    assert (broker.hostname, broker.port) == ("redis", 6379)
+
+
+def test_redis_demands_the_password_every_client_is_given(config: dict[str, Any]) -> None:
+    stack = services(config)
+    password = USER_ENV["SPIKEGLYPH_REDIS_PASSWORD"]
+    for name in BUILT:
+        assert urlsplit(service_env(stack[name])["SPIKEGLYPH_REDIS_URL"]).password == password
+    assert urlsplit(service_env(stack["flower"])["CELERY_BROKER_URL"]).password == password
+    redis = stack["redis"]
+    assert service_env(redis)["REDISCLI_AUTH"] == password  # what the healthcheck's cli sends
+    script = " ".join(redis["command"])
+    assert "requirepass $REDISCLI_AUTH" in script.replace("$$", "$")
+    assert password not in script, "the password would show in the process list"
+
+
+def test_gateway_and_inference_share_the_internal_token(config: dict[str, Any]) -> None:
+    stack = services(config)
+    token = USER_ENV["SPIKEGLYPH_INTERNAL_TOKEN"]
+    for name in ("gateway", "inference"):
+        assert service_env(stack[name])["SPIKEGLYPH_INTERNAL_TOKEN"] == token, name
+
+
+@pytest.mark.parametrize("secret", sorted(USER_ENV))
+def test_the_stack_refuses_to_start_without_each_secret(empty_env_file: Path, secret: str) -> None:
+    env = {name: value for name, value in USER_ENV.items() if name != secret}
+    result = compose_config(COMPOSE_FILES, env, empty_env_file)
+    assert result.returncode != 0
+    assert secret in result.stderr
+    assert "make env" in result.stderr and ".env.example" in result.stderr
 
 
 def test_models_flow_from_trainer_to_inference_through_one_volume(config: dict[str, Any]) -> None:
@@ -160,7 +186,9 @@ def test_models_flow_from_trainer_to_inference_through_one_volume(config: dict[s
 
 def test_datasets_can_come_from_a_host_folder(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text(f"SPIKEGLYPH_DATASETS_VOLUME={tmp_path}\nSPIKEGLYPH_API_KEYS=k{'7' * 30}\n")
+    env_file.write_text(
+        f"SPIKEGLYPH_DATASETS_VOLUME={tmp_path}\nSPIKEGLYPH_API_KEYS=k{'7' * 30}\n{SECRET_LINES}"
+    )
     config = load_config(compose_config(COMPOSE_FILES[:1], {}, env_file))
     assert mounts(services(config)["trainer"])["/data/datasets"] == (str(tmp_path), False)
 
@@ -213,18 +241,19 @@ def test_gpu_override_leaves_the_other_services_alone(
 
 
 def test_env_example_with_a_key_is_a_working_env_file(tmp_path: Path) -> None:
-    """The README's steps: copy .env.example to .env, set a key, start."""
+    """The README's steps: copy .env.example to .env, set a key and the secrets, start."""
     example = (REPO / ".env.example").read_text()
     env_file = tmp_path / ".env"
-    env_file.write_text(
-        example.replace("SPIKEGLYPH_API_KEYS=\n", f"SPIKEGLYPH_API_KEYS=k{'7' * 30}\n")
-    )
+    filled = example.replace("SPIKEGLYPH_API_KEYS=\n", f"SPIKEGLYPH_API_KEYS=k{'7' * 30}\n")
+    for name, value in USER_ENV.items():
+        filled = filled.replace(f"{name}=\n", f"{name}={value}\n")
+    env_file.write_text(filled)
     result = compose_config(COMPOSE_FILES, {}, env_file)
     assert result.returncode == 0, result.stderr
     # ...while the untouched copy stops with the message that says what to do.
     env_file.write_text(example)
     result = compose_config(COMPOSE_FILES, {}, env_file)
-    assert result.returncode != 0 and "SPIKEGLYPH_API_KEYS" in result.stderr
+    assert result.returncode != 0 and "make env" in result.stderr
 
 
 def test_scaled_replicas_can_be_named_for_the_gateway(tmp_path: Path) -> None:
@@ -232,6 +261,7 @@ def test_scaled_replicas_can_be_named_for_the_gateway(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(
         f"SPIKEGLYPH_COMPOSE_INFERENCE_URLS={replicas}\nSPIKEGLYPH_API_KEYS=k{'7' * 30}\n"
+        + SECRET_LINES
     )
     config = load_config(compose_config(COMPOSE_FILES, {}, env_file))
     assert service_env(config["services"]["gateway"])["SPIKEGLYPH_INFERENCE_URLS"] == replicas

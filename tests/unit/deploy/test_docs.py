@@ -16,6 +16,12 @@ DEPLOY_FILES = [
     "Procfile",
     ".ci/run-local",
     *(f"services/{service}/Dockerfile" for service in SERVICES),
+    # The Kubernetes manifests that set variables (the others only reference these).
+    *sorted(
+        str(path.relative_to(REPO))
+        for path in (REPO / "deploy" / "k8s").rglob("*.yaml")
+        if "SPIKEGLYPH_" in path.read_text()
+    ),
 ]
 VARIABLE = re.compile(r"\b(SPIKEGLYPH_[A-Z0-9_]+|COMPOSE_PROJECT_NAME)\b")
 

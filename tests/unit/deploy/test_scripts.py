@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.deploy.deployfiles import REPO
 
-SCRIPTS = [".ci/run-local", ".ci/deploy-deps"]
+SCRIPTS = [".ci/run-local", ".ci/deploy-deps", ".ci/make-env"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -42,3 +42,18 @@ def test_weak_keys_are_tolerated_in_development_and_strong_ones_everywhere() -> 
 def test_no_replica_at_all_is_refused() -> None:
     with pytest.raises(ValidationError):
         GatewaySettings(inference_urls=[])
+
+
+def test_a_short_internal_token_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="SPIKEGLYPH_INTERNAL_TOKEN"):
+        GatewaySettings(environment="production", api_keys=[STRONG], internal_token="short")
+
+
+def test_the_internal_token_goes_with_every_replica_call_and_never_into_logs() -> None:
+    from spikeglyph_gateway.resources import internal_headers
+
+    token = "0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a"
+    settings = GatewaySettings(environment="production", api_keys=[STRONG], internal_token=token)
+    assert internal_headers(settings) == {"Authorization": f"Bearer {token}"}
+    assert token not in repr(settings)
+    assert internal_headers(GatewaySettings()) == {}

@@ -207,3 +207,21 @@ def test_the_real_resolver_finds_this_machine() -> None:
     from spikeglyph_gateway.replicas import resolve_ipv4
 
     assert "127.0.0.1" in asyncio.run(resolve_ipv4("localhost"))
+
+
+def test_a_replica_refusing_the_internal_token_is_skipped_and_never_relayed() -> None:
+    def handler(host: str) -> Upstream:
+        if host == "other-token":
+            return answer(401, {"error": {"code": "invalid_internal_token", "message": "no"}})
+        return answer(200, {"ok": True})
+
+    pool = pool_with(handler, ["http://other-token", "http://right-token"])
+    assert all(send(pool).status_code == 200 for _ in range(4))
+    assert pool.replicas[0].failures >= 1
+
+
+def test_when_every_replica_refuses_the_token_the_caller_gets_a_503() -> None:
+    pool = pool_with(lambda host: answer(401, {}), ["http://a", "http://b"])
+    with pytest.raises(NoReplicaAvailable) as caught:
+        send(pool)
+    assert "internal token" in caught.value.message

@@ -208,6 +208,13 @@ class ReplicaPool:
                 continue
             finally:
                 replica.inflight -= 1
+            if response.status_code == 401:
+                # The replica refused our internal token: a configuration fault between the
+                # services, never the caller's; they get a 503 rather than a 401 to puzzle over.
+                replica.failures += 1
+                last_error = f"{replica.url} refused the internal token"
+                log.error("%s: SPIKEGLYPH_INTERNAL_TOKEN differs from the replica's", last_error)
+                continue
             if response.status_code in RETRYABLE_STATUSES:
                 replica.failures += 1
                 if response.status_code in (502, 503):

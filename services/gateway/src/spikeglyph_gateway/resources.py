@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from celery import Celery
 
 from spikeglyph.job_queue import celery_config
+from spikeglyph.server.internal_token import bearer_header
 from spikeglyph.stores import (
     AsyncFeedbackStore,
     AsyncJobStore,
@@ -60,7 +61,14 @@ def build_http_client(settings: GatewaySettings) -> AiohttpTransport:
         request_timeout_s=settings.request_timeout_s,
         connect_timeout_s=settings.connect_timeout_s,
         max_connections=settings.max_connections,
+        headers=internal_headers(settings),
     )
+
+
+def internal_headers(settings: GatewaySettings) -> dict[str, str]:
+    """``Authorization: Bearer <SPIKEGLYPH_INTERNAL_TOKEN>`` for the replicas, when one is set."""
+    token = settings.internal_token
+    return bearer_header(token.get_secret_value()) if token is not None else {}
 
 
 def build_celery(settings: GatewaySettings) -> Celery:

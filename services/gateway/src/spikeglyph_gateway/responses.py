@@ -31,7 +31,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def _error_response(status: int) -> dict[str, Any]:
     description = _DESCRIPTIONS.get(status, "Error.")
-    codes = codes_with_status(status)
+    codes = codes_with_status(status, public=True)
     example = {
         "error": {
             "code": _example_code(status, codes),

@@ -63,13 +63,22 @@ class Transport(Protocol):
 class AiohttpTransport:
     """Pooled keep-alive connections to every replica, at most ``max_connections`` at once.
 
+    ``headers`` go with every request, probes included: the internal token lives here once
+    rather than in each route that calls a replica.
+
     The connection budget is a semaphore of our own: waiting for it longer than the request
     timeout is :class:`UpstreamBusy`, distinct from a replica failing to accept a connection.
     """
 
     def __init__(
-        self, *, request_timeout_s: float, connect_timeout_s: float, max_connections: int
+        self,
+        *,
+        request_timeout_s: float,
+        connect_timeout_s: float,
+        max_connections: int,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
+        self._headers = dict(headers or {})  # sent with every request (the internal token)
         self._request_timeout_s = request_timeout_s
         self._connect_timeout_s = connect_timeout_s
         self._slots = asyncio.Semaphore(max_connections)
@@ -82,6 +91,7 @@ class AiohttpTransport:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._max_connections, force_close=False),
                 auto_decompress=False,
+                headers=self._headers,
                 skip_auto_headers=("User-Agent", "Accept-Encoding"),
             )
         return self._session

@@ -13,6 +13,10 @@ Endpoints (service-internal; the gateway publishes them under ``/api/v1``):
 ``GET /openapi.json``       OpenAPI document; ``/docs`` renders it
 ==========================  ===========================================================
 
+With ``SPIKEGLYPH_INTERNAL_TOKEN`` set, every route but ``/healthz``, ``/readyz`` and
+``/metrics`` answers 401 ``invalid_internal_token`` unless the call carries
+``Authorization: Bearer <token>`` (:mod:`spikeglyph.server.internal_token`).
+
 ``?compact=true`` on the predict routes drops rasters, traces and the echoed input.
 Errors use the uniform body of :mod:`spikeglyph.server.errors`: 400 empty/truncated/blank image,
 413 too many bytes (checked while the body streams in) or pixels, 415 not an image or an
@@ -37,6 +41,7 @@ import spikeglyph
 from spikeglyph.runtime import ModelRunner
 from spikeglyph.server.body_limit import BodySizeLimitMiddleware
 from spikeglyph.server.errors import install_error_handlers
+from spikeglyph.server.internal_token import InternalTokenMiddleware
 from spikeglyph_inference.api import api_router
 from spikeglyph_inference.lifespan import RegistryFactory, ServiceParts
 from spikeglyph_inference.metrics import Metrics
@@ -109,6 +114,10 @@ def create_app(
         max_bytes=settings.max_upload_bytes,
         max_bytes_for=_body_limit(settings),
     )
+    if settings.internal_token is not None:
+        # After the request id (so a refusal carries it), before the body is read.
+        token = settings.internal_token.get_secret_value()
+        app.add_middleware(InternalTokenMiddleware, token=token)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
 

@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> None:
         log.critical("cannot start: %s", exc.message)
         sys.exit(2)
     log.info("device %s, ONNX Runtime providers %s", settings.device, providers)
+    if settings.internal_token is None and settings.environment == "production":
+        log.warning(
+            "SPIKEGLYPH_INTERNAL_TOKEN is unset: any caller on this network can use the "
+            "prediction routes without passing the gateway's limits"
+        )
     serve(create_app(settings), args.host, args.port)
 
 
