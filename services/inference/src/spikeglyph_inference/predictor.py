@@ -22,7 +22,7 @@ import numpy as np
 from spikeglyph.errors import ImageTooLarge, ServiceOverloaded, SpikeGlyphError
 from spikeglyph.preprocess import preprocess
 from spikeglyph.schemas import LatencyMs, Prediction
-from spikeglyph_inference.batcher import MicroBatcher
+from spikeglyph_inference.batcher import BatchSlot, MicroBatcher
 from spikeglyph_inference.metrics import Metrics
 
 INLINE_MAX_BYTES = 64 * 1024
@@ -95,6 +95,31 @@ class Predictor:
         return slot.runner.prediction(
             slot.outputs, slot.index, latency, compact=compact, image=image
         )
+
+    async def infer_slots(self, images: Sequence[bytes | np.ndarray]) -> list[BatchSlot]:
+        """The batch slots of several images, for answers built from the raw outputs.
+
+        Encoded bytes are decoded and preprocessed as ``predict`` does; an array is taken as
+        already preprocessed (``[28, 28]``, validated by the caller) and skips that stage.
+        """
+
+        async def one(index: int, image: bytes | np.ndarray) -> BatchSlot:
+            try:
+                if isinstance(image, bytes):
+                    with self._batcher.arriving():
+                        image = await self._prepare_off_loop(image)
+                return await self._batcher.submit(image)
+            except SpikeGlyphError as exc:
+                exc.message = f"image[{index}]: {exc.message}"
+                raise
+
+        tasks = [asyncio.ensure_future(one(i, image)) for i, image in enumerate(images)]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
 
     async def predict_many(self, blobs: Sequence[bytes], *, compact: bool) -> list[Prediction]:
         """Predict several images; they join the micro-batch queue together."""
