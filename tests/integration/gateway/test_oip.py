@@ -146,13 +146,23 @@ def test_health_and_metadata(stack: Stack, client: object) -> None:
     assert caught.value.status() == "404"
 
 
-def test_versioned_infer(stack: Stack, client: object, digits: list[bytes]) -> None:
+def test_versioned_infer_loads_a_published_version_on_demand(
+    stack: Stack, client: object, digits: list[bytes]
+) -> None:
     served = httpx.get(f"{stack.gateway_url}/api/v1/models/active").json()["version"]
     encoded = httpclient.InferInput("image", [1], "BYTES")
     encoded.set_data_from_numpy(np.array(digits[:1], dtype=np.object_))
-    result = client.infer(MODEL, [encoded], model_version=served)  # type: ignore[attr-defined]
+    answers = {}
+    for version in (served, "oip-published-not-active"):
+        result = client.infer(MODEL, [encoded], model_version=version)  # type: ignore[attr-defined]
+        assert result.get_response()["model_version"] == version
+        answers[version] = result.as_numpy("probabilities")
+    # the published copy has the served weights: same numbers, from another version's session
+    np.testing.assert_array_equal(answers[served], answers["oip-published-not-active"])
+    assert client.is_model_ready(MODEL, "oip-published-not-active")  # type: ignore[attr-defined]
+    with pytest.raises(InferenceServerException, match="no-such-version") as caught:
+        client.infer(MODEL, [encoded], model_version="no-such-version")  # type: ignore[attr-defined]
+    assert caught.value.status() == "404"
+    # the served version keeps answering through the batcher, unchanged
+    result = client.infer(MODEL, [encoded])  # type: ignore[attr-defined]
     assert result.get_response()["model_version"] == served
-    for version in ("oip-published-not-active", "no-such-version"):
-        with pytest.raises(InferenceServerException) as caught:
-            client.infer(MODEL, [encoded], model_version=version)  # type: ignore[attr-defined]
-        assert caught.value.status() == "404"

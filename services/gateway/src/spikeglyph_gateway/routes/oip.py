@@ -39,7 +39,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     status: _json(metadata.ERROR_EXAMPLE, text)
     for status, text in (
         (400, "Malformed request or tensor."),
-        (404, "Unknown model or version, or a version that is not the one served."),
+        (404, "Unknown model or version."),
         (413, "Too many images, or an image over the size limit."),
         (503, "No replica is ready; see Retry-After."),
     )
@@ -92,11 +92,6 @@ def _check_model(model: str) -> None:
         raise ModelNotFound(f"unknown model {model!r}; this server has {metadata.MODEL_NAME!r}")
 
 
-async def _served_version(resources: Resources) -> str:
-    version = await resources.registry.active_version()
-    return version if version is not None else (await served_model(resources)).version
-
-
 async def _versions(resources: Resources) -> list[str]:
     summaries = await resources.registry.summaries()
     versions = [summary.version for summary in summaries]
@@ -134,8 +129,7 @@ async def model_ready(resources: ResourcesDep, model: ModelName) -> Response:
 async def version_ready(resources: ResourcesDep, model: ModelName, version: Version) -> Response:
     async def work() -> Response:
         _check_model(model)
-        served = await _served_version(resources)
-        return _health(version == served and resources.replicas.any_ready())
+        return _health(version in await _versions(resources) and resources.replicas.any_ready())
 
     return await guarded(work)
 
@@ -208,5 +202,6 @@ async def infer_active(request: Request, resources: ResourcesDep, model: ModelNa
 async def infer_version(
     request: Request, resources: ResourcesDep, model: ModelName, version: Version
 ) -> Response:
-    """As the unversioned route, but 404 unless `version` is the version the replicas serve."""
+    """As the unversioned route, answered by `version`: the served one, or another published
+    version a replica loads on demand (a few are kept); 404 for a version nobody published."""
     return await _infer(request, resources, model, version)

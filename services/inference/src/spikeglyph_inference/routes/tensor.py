@@ -8,8 +8,9 @@ protocol's tensors never pass through the per-image ``Prediction`` JSON. The bod
 * ``multipart/form-data`` with ``files`` fields: encoded images, decoded and preprocessed as
   ``/v1/predict`` does, under the same size and pixel limits.
 
-``?version=V`` makes the answer fail with 404 unless version ``V`` produced every row, so a
-client that asked for a version never gets another one's numbers (during a hot swap, say).
+``?version=V`` answers with version ``V``: the served one through the micro-batcher, another
+published one loaded on demand (:mod:`spikeglyph_inference.versions`); 404 if the registry
+does not know it, so a client that asks for a version never gets another one's numbers.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from spikeglyph.errors import ModelNotFound, UnsupportedImage
-from spikeglyph.runtime import softmax
+from spikeglyph.modeldir import Manifest
+from spikeglyph.runtime import BatchOutputs, softmax
 from spikeglyph.schemas import ErrorBody
 from spikeglyph.tensors import WIRE_TYPE, decode_images
-from spikeglyph_inference.batcher import BatchSlot
-from spikeglyph_inference.deps import PredictorDep, SettingsDep
+from spikeglyph_inference.deps import ServiceDep
 from spikeglyph_inference.request_images import batch_images, media_type, read_body
 
 router = APIRouter(prefix="/v1", tags=["predict"])
@@ -47,11 +48,10 @@ class TensorAnswer(BaseModel):
 )
 async def predict_tensor(
     request: Request,
-    predictor: PredictorDep,
-    settings: SettingsDep,
+    service: ServiceDep,
     version: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TensorAnswer:
-    kind = media_type(request)
+    kind, settings = media_type(request), service.settings
     images: list[bytes | np.ndarray]
     if kind == WIRE_TYPE:
         limit = settings.max_batch_files
@@ -65,15 +65,18 @@ async def predict_tensor(
         )
     else:
         raise UnsupportedImage(f"send {WIRE_TYPE} or multipart 'files', not {kind!r}")
-    slots = await predictor.infer_slots(images)
+    if version is not None and version != service.holder.version:
+        runner = await service.versions.get(version)
+        outputs = await service.predictor.run_direct(runner, images)
+        return _answer(runner.manifest, [(outputs, i) for i in range(len(outputs))])
+    slots = await service.predictor.infer_slots(images)
     if version is not None and any(slot.runner.version != version for slot in slots):
-        raise ModelNotFound(f"model version {version!r} is not the one served")
-    return _answer(slots)
+        # swapped away while queued: the served version answered, not the one asked for
+        raise ModelNotFound(f"model version {version!r} stopped being served; retry")
+    return _answer(slots[0].runner.manifest, [(slot.outputs, slot.index) for slot in slots])
 
 
-def _answer(slots: list[BatchSlot]) -> TensorAnswer:
-    manifest = slots[0].runner.manifest
-    rows = [(slot.outputs, slot.index) for slot in slots]
+def _answer(manifest: Manifest, rows: list[tuple[BatchOutputs, int]]) -> TensorAnswer:
     return TensorAnswer(
         model_version=manifest.version,
         layers=[str(layer["name"]) for layer in manifest.energy.get("spiking_layers", [])],
