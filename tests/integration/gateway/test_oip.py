@@ -127,6 +127,14 @@ def test_bad_tensor_gets_the_protocol_error(stack: Stack, client: object) -> Non
     )
     assert raw.status_code == 400
     assert isinstance(raw.json()["error"], str) and "784" in raw.json()["error"]
+    other = httpx.post(f"{stack.gateway_url}/v2/models/other/infer", json={"inputs": []})
+    assert other.status_code == 404 and "other" in other.json()["error"]
+    many = {"name": "image", "datatype": "BYTES", "shape": [65], "data": ["aGk="] * 65}
+    too_many = httpx.post(f"{stack.gateway_url}/v2/models/{MODEL}/infer", json={"inputs": [many]})
+    assert too_many.status_code == 413 and "at most 64" in too_many.json()["error"]
+    blank = {"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}
+    refused = httpx.post(f"{stack.gateway_url}/v2/models/{MODEL}/infer", json={"inputs": [blank]})
+    assert refused.status_code in (400, 415) and refused.json()["error"].startswith("image[0]")
 
 
 def test_health_and_metadata(stack: Stack, client: object) -> None:

@@ -69,6 +69,9 @@ INFER_BODY = {
 
 
 def protocol_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    headers = dict(headers or {})
+    if status in (429, 503):
+        headers.setdefault("Retry-After", "1")  # as every 429 and 503 of this service
     # 422 is this service's status for a body that fails validation; the protocol says 400
     return JSONResponse(
         {"error": message}, status_code=400 if status == 422 else status, headers=headers
@@ -79,10 +82,7 @@ async def guarded(work: Callable[[], Awaitable[Response]]) -> Response:
     try:
         return await work()
     except SpikeGlyphError as exc:
-        retry = getattr(exc, "retry_after_s", None)
-        return protocol_error(
-            exc.status, exc.message, {"Retry-After": str(retry)} if retry else None
-        )
+        return protocol_error(exc.status, exc.message, exc.headers)
     except UpstreamRefused as exc:
         return protocol_error(exc.status, exc.message, exc.headers)
 
