@@ -45,8 +45,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 HEALTH: dict[int | str, dict[str, Any]] = {
-    200: {"description": "True (empty body)."},
-    400: {"description": "False."},
+    200: {"description": "True (an empty body).", "content": {"text/plain": {"example": ""}}},
+    400: {"description": "False (an empty body)."},
 }
 INFER_BODY = {
     "requestBody": {
@@ -59,9 +59,9 @@ INFER_BODY = {
                 }
             },
             "application/octet-stream": {
+                # the binary tensor data extension: a JSON header of
+                # Inference-Header-Content-Length bytes, then the tensors' bytes
                 "schema": {"type": "string", "format": "binary"},
-                "description": "Binary tensor data extension: JSON header of "
-                "`Inference-Header-Content-Length` bytes, then the tensors' bytes.",
             },
         },
     }
@@ -102,7 +102,7 @@ async def _versions(resources: Resources) -> list[str]:
 
 
 def _health(ok: bool) -> Response:
-    return Response(status_code=200 if ok else 400)
+    return Response(status_code=200 if ok else 400, media_type="text/plain")
 
 
 @router.get("", summary="Server metadata", responses={200: _json(metadata.SERVER_EXAMPLE)})
@@ -192,7 +192,8 @@ async def infer_active(request: Request, resources: ResourcesDep, model: ModelNa
     encoded images (base64 strings in JSON, raw bytes in binary form). Outputs `probabilities`
     FP32 `[N,10]`, `output_spikes` INT32 `[N,10]` (spikes per output neuron over all time
     steps), `layer_spikes` INT32 `[N,L]` (spikes per spiking layer, named in its
-    `parameters.layers`)."""
+    `parameters.layers`). With the binary tensor data extension the body is a JSON header of
+    `Inference-Header-Content-Length` bytes followed by the tensors' bytes."""
     return await _infer(request, resources, model, None)
 
 
