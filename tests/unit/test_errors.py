@@ -77,7 +77,9 @@ def test_gateway_openapi_error_responses_name_codes_of_their_status() -> None:
 
     document = create_app(GatewaySettings()).openapi()
     seen = 0
-    for operations in document["paths"].values():
+    for path, operations in document["paths"].items():
+        if path.startswith("/v2"):
+            continue  # the Open Inference Protocol has its own error body (test_oip_openapi)
         for operation in operations.values():
             for status_text, response in operation.get("responses", {}).items():
                 status = int(status_text)

@@ -103,6 +103,13 @@ class InvalidRequest(EdgeError):
     status = 422
 
 
+class InvalidTensor(InvalidRequest):
+    """An Open Inference Protocol request whose tensors are not what the model takes."""
+
+    code = "invalid_tensor"
+    status = 400
+
+
 class ServiceOverloaded(EdgeError):
     """A bounded queue is full: the client should retry after ``Retry-After`` seconds."""
 

@@ -17,6 +17,9 @@ OPEN_WRITES = {
     ("post", "/api/v1/predict"),
     ("post", "/api/v1/predict/batch"),
     ("post", "/api/v1/feedback"),
+    # the Open Inference Protocol's infer is a prediction too: open, like /api/v1/predict
+    ("post", "/v2/models/{model}/infer"),
+    ("post", "/v2/models/{model}/versions/{version}/infer"),
 }
 WRONG_KEYS = [
     "not-the-key-0123456789abcdef",

@@ -21,7 +21,7 @@ from spikeglyph_gateway.metrics import GatewayMetrics
 from spikeglyph_gateway.middleware import RequestContextMiddleware
 from spikeglyph_gateway.openapi import install_openapi
 from spikeglyph_gateway.resources import open_resources
-from spikeglyph_gateway.routes import ops
+from spikeglyph_gateway.routes import oip, ops
 
 DESCRIPTION = """\
 The public API of SpikeGlyph, a spiking-neural-network digit recogniser.
@@ -50,6 +50,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(api_router)
+    app.include_router(oip.router)
     mount_frontend(app, settings.frontend_dir)
     # The predict routes read their body themselves; their documented JSON form refers to it.
     # A job's params are validated by kind, so each kind's schema (with the training recipe's

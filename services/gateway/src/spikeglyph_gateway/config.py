@@ -56,6 +56,8 @@ class GatewaySettings(ApiKeySettings):
     probe_interval_s: float = Field(default=1.0, gt=0)
     probe_timeout_s: float = Field(default=1.0, gt=0)
     max_connections: int = Field(default=256, ge=1)
+    # Images in one Open Inference Protocol request (the replicas' own batch limit still applies).
+    oip_max_images: int = Field(default=64, ge=1, le=1024)
     # Route classes: predict is open by default (a load test of 1000/s from one address
     # must pass); feedback and job submission are limited.
     rate_limit_predict: RateLimit = Field(default_factory=RateLimit)

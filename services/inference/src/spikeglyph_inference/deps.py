@@ -16,6 +16,7 @@ from spikeglyph_inference.metrics import Metrics
 from spikeglyph_inference.model_holder import ModelHolder
 from spikeglyph_inference.predictor import Predictor
 from spikeglyph_inference.settings import Settings
+from spikeglyph_inference.versions import VersionRunners
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Service:
     holder: ModelHolder
     batcher: MicroBatcher
     predictor: Predictor
+    versions: VersionRunners
 
 
 async def get_service(request: Request) -> Service:
@@ -56,3 +58,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+ServiceDep = Annotated[Service, Depends(get_service)]

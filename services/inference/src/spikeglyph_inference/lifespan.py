@@ -29,6 +29,7 @@ from spikeglyph_inference.model_holder import ModelHolder, Registry, RunnerFacto
 from spikeglyph_inference.predictor import ImagePreparer, Predictor
 from spikeglyph_inference.registry_watch import RegistryWatcher
 from spikeglyph_inference.settings import Settings
+from spikeglyph_inference.versions import VersionRunners
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +50,22 @@ class ServiceParts:
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         with ExitStack() as stack:
-            holder = await self._serve_model(stack)
+            holder, registry = await self._serve_model(stack)
             pool = await self._decode_pool(stack)
             batcher = self._batcher(holder)
             await batcher.start()
             predictor = self._predictor(holder, batcher, pool)
-            app.state.service = Service(self.settings, self.metrics, holder, batcher, predictor)
+            versions = VersionRunners(holder, registry, capacity=self.settings.max_loaded_versions)
+            app.state.service = Service(
+                self.settings, self.metrics, holder, batcher, predictor, versions
+            )
             settle_heap()
             try:
                 yield
             finally:
                 await batcher.stop()
 
-    async def _serve_model(self, stack: ExitStack) -> ModelHolder:
+    async def _serve_model(self, stack: ExitStack) -> tuple[ModelHolder, Registry | None]:
         """Load the first model (a missing GPU is fatal) and follow the registry from then on."""
         settings = self.settings
         holder = ModelHolder(
@@ -80,7 +84,7 @@ class ServiceParts:
             watcher = RegistryWatcher(registry, holder)
             watcher.start()
             stack.callback(watcher.stop)
-        return holder
+        return holder, registry
 
     async def _decode_pool(self, stack: ExitStack) -> ThreadPoolExecutor:
         pool = ThreadPoolExecutor(self.settings.preprocess_threads, thread_name_prefix="decode")

@@ -131,8 +131,7 @@ class ModelHolder:
             if self.version == version:
                 return True
             try:
-                path, _ = registry.load_verified(version)
-                runner = self._build(path)
+                runner = self.load(version, registry)
             except DeviceUnavailable:
                 if self._runner is None:
                     raise
@@ -146,6 +145,11 @@ class ModelHolder:
                 return False
             self._install(runner, reason=reason)
             return True
+
+    def load(self, version: str, registry: Registry) -> Runner:
+        """Load, verify and warm ``version`` without serving it (the hot swap's own loader)."""
+        path, _ = registry.load_verified(version)
+        return self._build(path)
 
     def on_event(self, event: RegistryEvent, registry: Registry) -> None:
         """React to a registry event: an activation, or a publish of the active version."""

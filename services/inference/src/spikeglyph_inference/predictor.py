@@ -17,13 +17,16 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 
+import anyio
 import numpy as np
 
 from spikeglyph.errors import ImageTooLarge, ServiceOverloaded, SpikeGlyphError
 from spikeglyph.preprocess import preprocess
+from spikeglyph.runtime import BatchOutputs
 from spikeglyph.schemas import LatencyMs, Prediction
-from spikeglyph_inference.batcher import MicroBatcher
+from spikeglyph_inference.batcher import BatchSlot, MicroBatcher
 from spikeglyph_inference.metrics import Metrics
+from spikeglyph_inference.model_holder import Runner
 
 INLINE_MAX_BYTES = 64 * 1024
 INLINE_MAX_PIXELS = 320 * 320
@@ -96,6 +99,48 @@ class Predictor:
             slot.outputs, slot.index, latency, compact=compact, image=image
         )
 
+    async def infer_slots(self, images: Sequence[bytes | np.ndarray]) -> list[BatchSlot]:
+        """The batch slots of several images, for answers built from the raw outputs.
+
+        Encoded bytes are decoded and preprocessed as ``predict`` does; an array is taken as
+        already preprocessed (``[28, 28]``, validated by the caller) and skips that stage.
+        """
+
+        async def one(index: int, image: bytes | np.ndarray) -> BatchSlot:
+            try:
+                if isinstance(image, bytes):
+                    with self._batcher.arriving():
+                        image = await self._prepare_off_loop(image)
+                return await self._batcher.submit(image)
+            except SpikeGlyphError as exc:
+                exc.message = f"image[{index}]: {exc.message}"
+                raise
+
+        tasks = [asyncio.ensure_future(one(i, image)) for i, image in enumerate(images)]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+
+    async def run_direct(
+        self, runner: Runner, images: Sequence[bytes | np.ndarray]
+    ) -> BatchOutputs:
+        """Run ``images`` on ``runner`` in one call outside the micro-batcher (a version loaded
+        on demand); encoded images are prepared in that version's dataset layout."""
+        dataset = runner.manifest.dataset
+        prepared = []
+        for index, image in enumerate(images):
+            try:
+                if isinstance(image, bytes):
+                    image = await self._prepare_off_loop(image, dataset)
+            except SpikeGlyphError as exc:
+                exc.message = f"image[{index}]: {exc.message}"
+                raise
+            prepared.append(image)
+        return await anyio.to_thread.run_sync(runner.run, np.stack(prepared))
+
     async def predict_many(self, blobs: Sequence[bytes], *, compact: bool) -> list[Prediction]:
         """Predict several images; they join the micro-batch queue together."""
         tasks = [
@@ -115,20 +160,21 @@ class Predictor:
             exc.message = f"files[{index}]: {exc.message}"  # say which image was refused
             raise
 
-    async def _prepare_off_loop(self, data: bytes) -> np.ndarray:
+    async def _prepare_off_loop(self, data: bytes, dataset: str | None = None) -> np.ndarray:
         if self._preparing >= self._max_pending:
             raise ServiceOverloaded(
                 "too many images are being decoded; retry shortly",
                 retry_after_s=self._retry_after_s,
             )
+        dataset = dataset or self._dataset()
         if self._inline is not None:
             try:
-                return self._inline(data, self._dataset())
+                return self._inline(data, dataset)
             except ImageTooLarge:
                 pass  # not small: the pool prepares it under the service's own limits
         self._preparing += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, self._prepare, data, self._dataset())
+            return await loop.run_in_executor(self._pool, self._prepare, data, dataset)
         finally:
             self._preparing -= 1

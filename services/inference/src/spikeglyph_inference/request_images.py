@@ -49,9 +49,9 @@ async def single_image(request: Request, *, max_bytes: int) -> bytes:
             raise InvalidRequest("multipart body needs a file in the field 'file'")
         return await _read_upload(files[0], max_bytes)
     if kind == "application/json":
-        return _from_json(await _read_body(request, base64_limit(max_bytes)), max_bytes)
+        return _from_json(await read_body(request, base64_limit(max_bytes)), max_bytes)
     if kind.startswith(RAW_TYPES) or kind == "":
-        body = await _read_body(request, max_bytes)
+        body = await read_body(request, max_bytes)
         if not body:
             raise InvalidImage("the request body is empty; send image bytes")
         return body
@@ -97,7 +97,7 @@ async def _read_upload(upload: UploadFile, max_bytes: int) -> bytes:
     return data
 
 
-async def _read_body(request: Request, max_bytes: int) -> bytes:
+async def read_body(request: Request, max_bytes: int) -> bytes:
     """Read the body, refusing it as soon as it grows past ``max_bytes``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:

@@ -31,4 +31,7 @@ class Settings(CoreSettings):
     )
     preprocess_threads: int = Field(default=2, ge=1, le=64)
     max_batch_files: int = Field(default=64, ge=1, le=1024)
+    # Versions other than the served one that a versioned request may load and keep (LRU);
+    # each holds an ONNX Runtime session. 0: only the served version answers.
+    max_loaded_versions: int = Field(default=2, ge=0, le=16)
     model_variant: Literal["fp32", "int8"] = "fp32"
