@@ -9,7 +9,12 @@ import pytest
 
 from tests.unit.deploy.deployfiles import REPO
 
-SCRIPTS = [".ci/run-local", ".ci/deploy-deps"]
+SCRIPTS = [
+    ".ci/run-local",
+    ".ci/deploy-deps",
+    ".ci/docker-deps",
+    "deploy/images/make-base-images.sh",
+]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
