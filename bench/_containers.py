@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ("gateway", "inference", "trainer")
@@ -37,6 +38,7 @@ OFFICIAL = {"python": "python:3.11-slim-bookworm", "redis": "redis:7.4-alpine"}
 DEBIAN = {"python": "spikeglyph/python:3.11-bookworm", "redis": "spikeglyph/redis:7-bookworm"}
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 DOCKER_HOST_IP = "172.17.0.1"  # the default bridge's gateway: where a build reaches this host
+TORCH_INDEX_PORT = 38491
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 log = logging.getLogger("bench.containers")
@@ -126,13 +128,22 @@ def torch_index() -> Iterator[tuple[str, list[str]]]:
             found = wheels or "none"
             raise RuntimeError(f"no CPU torch wheel reachable ({found}): see docs/DEPLOYMENT.md")
         handler = functools.partial(_QuietHandler, directory=folder)
-        server = http.server.ThreadingHTTPServer((DOCKER_HOST_IP, 0), handler)
+        server = _index_server(handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             url = f"http://{DOCKER_HOST_IP}:{server.server_address[1]}/simple"
             yield url, [f"trusted-host = {DOCKER_HOST_IP}"]
         finally:
             server.shutdown()
+
+
+def _index_server(handler: Any) -> http.server.ThreadingHTTPServer:
+    """On a fixed port when free: the index URL is a build argument, and a new one each run would
+    invalidate the trainer's build cache."""
+    try:
+        return http.server.ThreadingHTTPServer((DOCKER_HOST_IP, TORCH_INDEX_PORT), handler)
+    except OSError:
+        return http.server.ThreadingHTTPServer((DOCKER_HOST_IP, 0), handler)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

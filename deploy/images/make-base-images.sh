@@ -38,6 +38,8 @@ slim=(
   --dpkgopt='path-exclude=/usr/share/doc/*'
   --dpkgopt='path-include=/usr/share/doc/*/copyright'
   --dpkgopt='path-exclude=/usr/share/info/*'
+  # /usr merged by mmdebstrap itself: the usrmerge package would bring 55 MB of Perl along.
+  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
 )
 
 # Streams a minimal root filesystem with the given packages into `docker import`.
