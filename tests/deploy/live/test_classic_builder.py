@@ -41,7 +41,7 @@ def test_docker_compose_1_with_the_classic_builder_stops_early_and_says_why(
     env = {**os.environ, "DOCKER_BUILDKIT": "0", "COMPOSE_DOCKER_CLI_BUILD": "0"}
     start = time.monotonic()
     result = subprocess.run(
-        [compose_v1, "build", "gateway"],
+        [compose_v1, "build", "--force-rm", "gateway"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
