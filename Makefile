@@ -11,7 +11,7 @@ TORCH_VERSION ?= 2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser-deps deploy-deps env clean
+.PHONY: install run test lint browser-deps deploy-deps docker-deps images-offline test-live env clean
 
 $(STAMP): shared/pyproject.toml services/*/pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,19 @@ deploy-deps:
 
 test: install browser-deps deploy-deps lint
 	$(PY) -m pytest
+
+# Docker Engine and Compose v2 for the live deployment checks (root: installs and starts them).
+docker-deps:
+	@bash .ci/docker-deps
+
+# The base images made from Debian packages, for hosts that cannot pull from a registry.
+images-offline:
+	bash deploy/images/make-base-images.sh
+
+# The Compose stack built and run live (tests/deploy/live), then its images measured.
+test-live: install docker-deps
+	$(PY) -m pytest -p no:cacheprovider -m live tests/deploy/live
+	$(PY) bench/bench_containers.py
 
 run: install
 	bash .ci/run-local

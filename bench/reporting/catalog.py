@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "gateway": ("python bench/bench_gateway.py --model models/mnist --concurrency 32 --seconds 20"),
     "load": "python bench/load.py --scenario all --clients 64 --seconds 60 --model models/mnist",
     "memory": "python bench/bench_memory.py --model models/mnist",
+    "containers": "python bench/bench_containers.py",
     "fuzz": "python bench/fuzz.py --model models/mnist",
     "faults": "python bench/faults.py --model models/mnist",
     "train_speed": "python bench/bench_train_speed.py",

@@ -8,6 +8,7 @@ MODELS.md its NIR table, each rendered by the one renderer below.
 from __future__ import annotations
 
 from reporting import (
+    containers,
     energy,
     fixedpoint,
     fixedpoint_ranges,
@@ -49,6 +50,7 @@ REGIONS: dict[str, Renderer] = {
     "upstream": serving.render_upstream,
     "load": serving.render_load,
     "memory": resources.render_memory,
+    "containers": containers.render_containers,
     "fuzz": resources.render_fuzz,
     "faults": resources.render_faults,
     "train-speed": training.render_train_speed,

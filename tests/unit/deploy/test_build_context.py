@@ -87,3 +87,19 @@ def test_the_context_builds_the_wheels_the_images_install(
     # The runtime stages install /wheels/spikeglyph_<service>-*.whl by that name.
     for service in SERVICES:
         assert f"/wheels/spikeglyph_{service}-*.whl" in dockerfile_path(service).read_text()
+
+
+def test_negations_name_paths_without_wildcards() -> None:
+    # Docker Engine 20.10 drops the files of `!services/*/src/` from the context (the build then
+    # fails with "no such file"), so every re-included path is spelled out.
+    lines = [line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()]
+    negations = [line for line in lines if line.startswith("!")]
+    assert negations
+    assert not [line for line in negations if any(char in line for char in "*?[")]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_package_is_in_the_context(service: str, context_files: list[str]) -> None:
+    assert f"services/{service}/pyproject.toml" in context_files
+    sources = [path for path in context_files if path.startswith(f"services/{service}/src/")]
+    assert any(path.endswith("/main.py") for path in sources), sources[:5]

@@ -265,3 +265,24 @@ def test_scaled_replicas_can_be_named_for_the_gateway(tmp_path: Path) -> None:
     )
     config = load_config(compose_config(COMPOSE_FILES, {}, env_file))
     assert service_env(config["services"]["gateway"])["SPIKEGLYPH_INFERENCE_URLS"] == replicas
+
+
+def test_base_and_redis_images_default_to_the_official_ones(config: dict[str, Any]) -> None:
+    stack = services(config)
+    assert stack["redis"]["image"] == "redis:7.4-alpine"
+    for name in SERVICES:
+        assert stack[name]["build"]["args"]["BASE_IMAGE"] == "python:3.11-slim-bookworm", name
+
+
+def test_base_and_redis_images_follow_the_env_file(tmp_path: Path) -> None:
+    # What a host without registry access sets after `make images-offline`.
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "BASE_IMAGE=spikeglyph/python:3.11-bookworm\nREDIS_IMAGE=spikeglyph/redis:7-bookworm\n"
+        f"SPIKEGLYPH_API_KEYS=k{'7' * 30}\n"
+    )
+    for files in (COMPOSE_FILES[:1], COMPOSE_FILES):
+        stack = services(load_config(compose_config(files, {}, env_file)))
+        assert stack["redis"]["image"] == "spikeglyph/redis:7-bookworm"
+        for name in SERVICES:
+            assert stack[name]["build"]["args"]["BASE_IMAGE"] == "spikeglyph/python:3.11-bookworm"

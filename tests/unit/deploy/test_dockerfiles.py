@@ -164,3 +164,52 @@ def test_images_carry_what_their_service_serves() -> None:
 def test_dockerfiles_exist_only_for_the_known_services() -> None:
     found = sorted(path.parent.name for path in Path(REPO / "services").glob("*/Dockerfile"))
     assert found == sorted(SERVICES)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_classic_builder_stops_at_the_first_step_with_what_to_use(service: str) -> None:
+    # docker-compose 1.x on Docker 20.10 builds without BuildKit, which cannot run --mount: the
+    # first step of the first stage says so, before anything is copied or downloaded.
+    stages = parse_dockerfile(dockerfile_path(service))
+    builder = stages[0]
+    first_run = [i.keyword for i in builder.instructions].index("RUN")
+    before = builder.instructions[:first_run]
+    assert {i.keyword for i in before} <= {"ARG", "ENV"}
+    guard = builder.instructions[first_run].arguments
+    assert guard.startswith('test -n "$TARGETPLATFORM" ||') and "Docker Compose v2" in guard
+    assert "ARG TARGETPLATFORM" in [f"ARG {args}" for args in builder.all("ARG")]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_build_secrets_never_reach_a_layer(service: str) -> None:
+    text = dockerfile_path(service).read_text()
+    assert "id=pip_conf,target=/etc/pip.conf" in text and "id=ca_certs," in text
+    assert not re.search(r"^(COPY|ADD)\s.*(pip\.conf|\.pem|\.crt)", text, flags=re.MULTILINE)
+    assert "syntax=" not in text  # Docker's built-in frontend: nothing to pull from a registry
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_base_image_is_a_build_argument(service: str) -> None:
+    stages = parse_dockerfile(dockerfile_path(service))
+    assert {stage.base for stage in stages} == {"${BASE_IMAGE}"}
+    assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in dockerfile_path(service).read_text()
+
+
+def test_cpu_trainer_takes_torch_from_the_cpu_index_only_and_checks_it() -> None:
+    stages = parse_dockerfile(dockerfile_path("trainer"))
+    build = " ".join(stages[0].all("RUN"))
+    # The torch step: only the variant's index, no extra index or find-links from a pip.conf.
+    torch_step = build[build.index("torch=$(grep -E") :]
+    torch_step = torch_step[: torch_step.index("pip wheel", torch_step.index("--index-url"))]
+    assert '--index-url "$index"' in torch_step and "--extra-index-url" not in torch_step
+    assert "PIP_EXTRA_INDEX_URL=''" in torch_step and "PIP_FIND_LINKS=''" in torch_step
+    install = " ".join(stages[-1].all("RUN"))
+    assert "torch.version.cuda" in install and '"$VARIANT" = cpu' in install
+    assert "VARIANT=cpu" in stages[-1].all("ARG")
+
+
+def test_gateway_image_installs_no_model_runtime() -> None:
+    installed = _runtime_requirements(DISTRIBUTION["gateway"])
+    assert "onnxruntime" not in installed and "onnxruntime-gpu" not in installed
+    install = " ".join(parse_dockerfile(dockerfile_path("gateway"))[-1].all("RUN"))
+    assert "find_spec('onnxruntime') is not None" in install

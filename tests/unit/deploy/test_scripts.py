@@ -9,7 +9,13 @@ import pytest
 
 from tests.unit.deploy.deployfiles import REPO
 
-SCRIPTS = [".ci/run-local", ".ci/deploy-deps", ".ci/make-env"]
+SCRIPTS = [
+    ".ci/run-local",
+    ".ci/deploy-deps",
+    ".ci/make-env",
+    ".ci/docker-deps",
+    "deploy/images/make-base-images.sh",
+]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -21,6 +21,14 @@ def test_a_killed_job_is_redelivered_and_never_prefetched_behind_a_long_one() ->
     assert config["worker_prefetch_multiplier"] == 1
 
 
+def test_a_job_running_when_redis_drops_is_cancelled_not_run_twice() -> None:
+    # Redelivered on reconnect (late ack), the job resumes from its checkpoint; the running
+    # copy stops instead of racing it. Set explicitly, so Celery warns on no reconnect.
+    app = create_app(TrainerSettings())
+    assert app.conf.worker_cancel_long_running_tasks_on_connection_loss is True
+    assert app.conf.task_acks_late is True
+
+
 def test_time_limits_stay_below_the_visibility_timeout() -> None:
     config = trainer_config(TrainerSettings())
     assert config["task_soft_time_limit"] < config["task_time_limit"]

@@ -12,6 +12,13 @@ Reliability: late acknowledgement plus reject-on-worker-lost hands a job whose c
 to the queue; prefetch 1 keeps queued jobs available to other workers; the Redis visibility
 timeout (in :func:`spikeglyph.job_queue.celery_config`) stays above the hard time limit. A worker
 killed outright is covered by the job leases (see :mod:`spikeglyph_trainer.lease`).
+
+Connection loss: a job still running when the worker loses Redis is cancelled. Its message is
+unacknowledged (late ack), so Redis hands it out again and an ack could no longer reach the
+broker over the new connection anyway; letting the old run go on would mean two runs of one job
+writing the same job directory. Jobs resume from their last checkpoint, so cancelling costs at
+most the work since then. Setting it explicitly (Celery 6's default) also ends Celery's
+deprecation warning on every reconnect.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ def trainer_config(settings: TrainerSettings) -> dict[str, Any]:
         "task_default_queue": settings.queue,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_prefetch_multiplier": 1,
         "worker_pool": "prefork",
         "worker_concurrency": settings.concurrency,
