@@ -279,7 +279,7 @@ def test_base_and_redis_images_follow_the_env_file(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(
         "BASE_IMAGE=spikeglyph/python:3.11-bookworm\nREDIS_IMAGE=spikeglyph/redis:7-bookworm\n"
-        f"SPIKEGLYPH_API_KEYS=k{'7' * 30}\n"
+        f"SPIKEGLYPH_API_KEYS=k{'7' * 30}\n{SECRET_LINES}"
     )
     for files in (COMPOSE_FILES[:1], COMPOSE_FILES):
         stack = services(load_config(compose_config(files, {}, env_file)))
