@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
@@ -26,6 +27,11 @@ from spikeglyph.modeldir import MANIFEST_NAME, Manifest, load_manifest, validate
 log = logging.getLogger(__name__)
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+# Bounded waits: an unreachable store must fail a load quickly (the service keeps serving the
+# version it has and retries on the next event), not hang a swap for minutes.
+_CLIENT_CONFIG = Config(
+    connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
+)
 
 
 class S3ArtifactStore:
@@ -34,7 +40,7 @@ class S3ArtifactStore:
     def __init__(self, bucket: str, prefix: str = "", client: Any = None) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
-        self.client = client if client is not None else boto3.client("s3")
+        self.client = client if client is not None else boto3.client("s3", config=_CLIENT_CONFIG)
 
     def _key(self, version: str, name: str) -> str:
         validate_version_name(version)
