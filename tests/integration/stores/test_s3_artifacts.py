@@ -3,7 +3,6 @@ versions appear whole, never change, and a damaged object or a lost server never
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from spikeglyph.modeldir import MANIFEST_NAME, ONNX_NAME, load_manifest
 from spikeglyph.stores import ModelRegistry
 from spikeglyph.stores.s3_artifacts import S3ArtifactStore
 from spikeglyph.stores.version_cache import VersionCache
-from tests.support.procs import free_port
+from tests.support.s3 import s3_server
 from tests.unit.stores.conftest import NAMESPACE
 
 pytestmark = pytest.mark.integration
@@ -26,28 +25,13 @@ BUCKET = "models"
 
 
 @pytest.fixture()
-def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadedMotoServer]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    # The server keeps its buckets in this process's memory: start every test empty.
-    urllib.request.urlopen(
-        urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST")
-    ).close()
-    for name, value in {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    yield server
-    server.stop()
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadedMotoServer]:
+    with s3_server(monkeypatch, BUCKET) as server:
+        yield server
 
 
 @pytest.fixture()
-def store(s3_server: ThreadedMotoServer) -> S3ArtifactStore:
+def store(s3: ThreadedMotoServer) -> S3ArtifactStore:
     return S3ArtifactStore(BUCKET, "spikeglyph/test")
 
 
@@ -66,8 +50,10 @@ def test_a_version_without_its_manifest_does_not_exist(
     store: S3ArtifactStore, make_model: Callable[..., Path]
 ) -> None:
     source = make_model("v1")
-    s3 = boto3.client("s3")  # an upload cut short: every file but the manifest
-    s3.upload_file(str(source / ONNX_NAME), BUCKET, f"spikeglyph/test/v1/{ONNX_NAME}")
+    # an upload cut short: every file but the manifest
+    boto3.client("s3").upload_file(
+        str(source / ONNX_NAME), BUCKET, f"spikeglyph/test/v1/{ONNX_NAME}"
+    )
     assert not store.exists("v1")
     assert store.versions() == []
 
@@ -99,12 +85,12 @@ def test_a_corrupted_object_is_refused_and_not_cached(
 
 
 def test_the_server_lost_mid_download_leaves_no_version(
-    s3_server: ThreadedMotoServer, make_model: Callable[..., Path], tmp_path: Path
+    s3: ThreadedMotoServer, make_model: Callable[..., Path], tmp_path: Path
 ) -> None:
     class StopsMidway(S3ArtifactStore):
         def download(self, version: str, name: str, dest: Path) -> None:
             super().download(version, name, dest)
-            s3_server.stop()  # after the first file: the rest cannot be fetched
+            s3.stop()  # after the first file: the rest cannot be fetched
 
     source = make_model("v1")
     store = StopsMidway(BUCKET, "spikeglyph/test")
