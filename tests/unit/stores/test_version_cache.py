@@ -119,3 +119,13 @@ def test_fetching_a_new_version_evicts_beyond_the_bound_but_keeps_the_one_served
     for version in ["v1", "v2", "v3"]:
         cache.get(version, publish(store, make_model(version)))
     assert sorted(cache.cached()) == ["v2", "v3"]
+
+
+def test_staging_left_by_a_crash_is_dropped_at_start(
+    tmp_path: Path, store: DirectoryArtifactStore, make_model: Callable[..., Path]
+) -> None:
+    manifest = publish(store, make_model("v1"))
+    VersionCache(store, tmp_path / "cache").get("v1", manifest)
+    (tmp_path / "cache" / ".v2.abc.tmp").mkdir()  # a download cut short by a crash
+    VersionCache(store, tmp_path / "cache")
+    assert visible(tmp_path / "cache") == ["v1"]

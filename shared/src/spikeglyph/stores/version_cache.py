@@ -51,6 +51,15 @@ class VersionCache:
         self.keep = keep
         self._verified: set[str] = set()
         self._lock = threading.Lock()
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Drop staging and trash left by a crash: the cache belongs to this process alone, so
+        any hidden entry at start is a leftover, never a download in progress."""
+        if self.root.is_dir():
+            for entry in self.root.iterdir():
+                if entry.name.startswith(".") and entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
 
     def get(self, version: str, expected: Manifest | None = None) -> Path:
         """A local, verified directory of ``version``, downloading it if needed.
