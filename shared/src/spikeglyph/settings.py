@@ -13,6 +13,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from spikeglyph.artifact_urls import parse_artifacts_url
+
 Device = Literal["auto", "cpu", "cuda"]
 # A shared secret shorter than this is guessable; `make run` and Compose make 48 hex characters.
 MIN_INTERNAL_TOKEN_LENGTH = 16
@@ -33,6 +35,12 @@ class CoreSettings(BaseSettings):
 
     redis_url: str = "redis://localhost:6379/0"
     artifacts_dir: Path = Path("./var/artifacts")
+    # file:///path or s3://bucket/prefix; unset: the directory above. S3 credentials and the
+    # endpoint come from the standard AWS_* variables, read by boto3 itself.
+    artifacts_url: str | None = None
+    # Each service's verified local copies of versions loaded from object storage.
+    cache_dir: Path = Path("./var/cache")
+    cache_versions: int = Field(default=4, ge=2)
     data_dir: Path = Path("./var/datasets")
     device: Device = "auto"
     environment: Environment = "development"
@@ -49,6 +57,13 @@ class CoreSettings(BaseSettings):
     # with one set refuses its prediction routes to any caller without it. Unset: open (a
     # replica on a private network, or a test).
     internal_token: SecretStr | None = None
+
+    @field_validator("artifacts_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value:
+            parse_artifacts_url(value)
+        return value or None
 
     @field_validator("log_level")
     @classmethod

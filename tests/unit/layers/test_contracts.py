@@ -21,6 +21,7 @@ VIOLATIONS = {
     "client": ("spikeglyph.client.sync", "import redis"),
     "runtime": ("spikeglyph.runtime", "import torch"),
     "store": ("spikeglyph.stores.keys", "import spikeglyph.server"),
+    "s3": ("spikeglyph.stores.s3_artifacts", "import spikeglyph.server"),
     "server": ("spikeglyph.server.heap", "import spikeglyph.stores"),
     "train": ("spikeglyph.train.spec", "import typer"),
     "cli": ("spikeglyph.cli", "import redis"),

@@ -102,7 +102,7 @@ async def open_resources(
         redis=redis,
         celery=celery,
         jobs=AsyncJobStore(redis),
-        registry=AsyncModelRegistry(redis, settings.artifacts_dir),
+        registry=AsyncModelRegistry.from_settings(redis, settings),
         feedback=AsyncFeedbackStore(redis),
     )
     await replicas.start()

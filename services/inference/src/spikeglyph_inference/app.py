@@ -75,7 +75,7 @@ def redis_registry(settings: Settings) -> Iterator[Registry | None]:
 
     client = connect(settings.redis_url)
     try:
-        yield ModelRegistry(client, settings.artifacts_dir)
+        yield ModelRegistry.from_settings(client, settings)
     finally:
         client.close()
 

@@ -18,7 +18,13 @@ from typing import Protocol
 import numpy as np
 from redis.exceptions import RedisError
 
-from spikeglyph.errors import DeviceUnavailable, NotReady, RegistryUnavailable, SpikeGlyphError
+from spikeglyph.errors import (
+    DeviceUnavailable,
+    NotReady,
+    RegistryUnavailable,
+    ServiceUnavailable,
+    SpikeGlyphError,
+)
 from spikeglyph.modeldir import Manifest
 from spikeglyph.runtime import BatchOutputs
 from spikeglyph.schemas import LatencyMs, Prediction, RegistryEvent
@@ -131,13 +137,15 @@ class ModelHolder:
             if self.version == version:
                 return True
             try:
-                runner = self.load(version, registry)
+                runner = self.load_version(version, registry)
             except DeviceUnavailable:
                 if self._runner is None:
                     raise
                 self._refuse(version, DeviceUnavailable(f"{version}: device unavailable"))
                 return False
-            except (RegistryUnavailable, RedisError, OSError) as exc:
+            except (RegistryUnavailable, ServiceUnavailable, RedisError, OSError) as exc:
+                # Transient (Redis or the artifact store is down): keep serving, and try again
+                # on the next event or reconnection.
                 log.warning("could not fetch version %s from the registry: %s", version, exc)
                 return False
             except SpikeGlyphError as exc:
@@ -146,8 +154,13 @@ class ModelHolder:
             self._install(runner, reason=reason)
             return True
 
-    def load(self, version: str, registry: Registry) -> Runner:
-        """Load, verify and warm ``version`` without serving it (the hot swap's own loader)."""
+    def load_version(self, version: str, registry: Registry) -> Runner:
+        """A warmed runner of ``version``, not yet served.
+
+        The files come through the registry: from a directory store verified in place, from
+        object storage through the local cache (downloaded once, every sha256 checked before
+        loading). Raises what :meth:`Registry.load_verified` raises.
+        """
         path, _ = registry.load_verified(version)
         return self._build(path)
 

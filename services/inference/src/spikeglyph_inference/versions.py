@@ -2,7 +2,7 @@
 
 A versioned request (the Open Inference Protocol's ``/versions/{v}/infer``) for a version this
 replica does not serve gets it from a small LRU of runners, loaded, verified and warmed by
-:meth:`ModelHolder.load`, the loader the hot swap uses. They run outside the micro-batcher, one
+:meth:`ModelHolder.load_version`, the loader the hot swap uses. They run outside the micro-batcher, one
 ONNX Runtime call per request in a worker thread: an occasional look at another version must
 not hold up the served model's batches. ``capacity`` 0 switches this off (404 instead).
 """
@@ -35,7 +35,9 @@ class VersionRunners:
         async with self._lock:
             runner = self._runners.get(version)
             if runner is None:
-                runner = await anyio.to_thread.run_sync(self._holder.load, version, self._registry)
+                runner = await anyio.to_thread.run_sync(
+                    self._holder.load_version, version, self._registry
+                )
                 self._runners[version] = runner
                 while len(self._runners) > self._capacity:
                     self._runners.popitem(last=False)  # least recently used

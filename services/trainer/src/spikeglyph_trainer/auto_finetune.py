@@ -35,7 +35,7 @@ def maybe_enqueue_finetune(
     client: redis.Redis, settings: TrainerSettings, send_task: SendTask
 ) -> str | None:
     """Enqueue a finetune if enough new feedback arrived; return the new job id, if any."""
-    registry = ModelRegistry(client, settings.artifacts_dir)
+    registry = ModelRegistry.from_settings(client, settings)
     active = registry.active_version()
     if active is not None:
         dataset = registry.get(active).dataset

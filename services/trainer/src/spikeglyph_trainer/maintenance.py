@@ -54,7 +54,7 @@ class MaintenanceStep(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
         client = connect(settings.redis_url)
 
         jobs = JobStore(client)
-        registry = ModelRegistry(client, settings.artifacts_dir)
+        registry = ModelRegistry.from_settings(client, settings)
         shipped_published = False
 
         def send(task_name: str, kwargs: dict[str, Any], task_id: str) -> None:

@@ -24,7 +24,7 @@ def build_services(settings: TrainerSettings) -> WorkerServices:
         settings=settings,
         redis=client,
         jobs=JobStore(client),
-        registry=ModelRegistry(client, settings.artifacts_dir),
+        registry=ModelRegistry.from_settings(client, settings),
         feedback=FeedbackStore(client),
         engine=TorchEngine(),
     )

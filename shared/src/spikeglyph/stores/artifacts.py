@@ -22,6 +22,7 @@ from spikeglyph.modeldir import (
     fsync_dir,
     fsync_file,
     load_manifest,
+    read_manifest,
     validate_version_name,
 )
 
@@ -30,8 +31,11 @@ log = logging.getLogger(__name__)
 STAGING_SUFFIX = ".tmp"
 
 
-class ArtifactStore:
-    """Directories of model versions under ``root`` (a local directory or a shared volume)."""
+class DirectoryArtifactStore:
+    """Directories of model versions under ``root`` (a local directory or a shared volume).
+
+    One of the two backends of :class:`spikeglyph.stores.artifact_backend.ArtifactBackend`.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -53,6 +57,17 @@ class ArtifactStore:
         if not self.root.is_dir():
             return []
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _visible(p.name))
+
+    def versions(self) -> list[str]:
+        return self.versions_on_disk()
+
+    def read_manifest(self, version: str) -> Manifest:
+        """The stored manifest of ``version``, files not verified (the cache verifies them)."""
+        return read_manifest(self.path(version))
+
+    def download(self, version: str, name: str, dest: Path) -> None:
+        """Copy one file of ``version`` to ``dest``."""
+        shutil.copyfile(self.path(version) / name, dest)
 
     def install(self, source: Path, manifest: Manifest) -> Path:
         """Copy a verified model directory into the store as ``manifest.version``, atomically.
@@ -117,6 +132,10 @@ class ArtifactStore:
             removed.append(entry)
             log.info("swept stale artifact directory %s", entry)
         return removed
+
+
+# The name every caller used before a second backend existed.
+ArtifactStore = DirectoryArtifactStore
 
 
 def _visible(name: str) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from spikeglyph.errors import ModelNotFound, SpikeGlyphError, VersionConflict
 from spikeglyph.modeldir import MANIFEST_NAME, Manifest, load_manifest, validate_version_name
 from spikeglyph.schemas import RegistryEvent
+from spikeglyph.stores.artifacts import DirectoryArtifactStore
 from spikeglyph.stores.connection import text
 from spikeglyph.stores.driver import Offload, Op, Transaction, call, operation
 from spikeglyph.stores.registry_core import RegistryCore
@@ -94,11 +95,16 @@ class PublishingOps(RegistryCore):
     def _install_or_adopt(self, source: Path, manifest: Manifest) -> None:
         """Install the copy, or adopt an identical unregistered one left by an earlier crash
         between the rename and the Redis commit."""
-        self.artifacts.sweep()
+        if isinstance(self.artifacts, DirectoryArtifactStore):
+            self.artifacts.sweep()
         try:
             self.artifacts.install(source, manifest)
         except FileExistsError:
-            on_disk = load_manifest(self.artifacts.path(manifest.version))
+            on_disk = (
+                load_manifest(self.artifacts.path(manifest.version))
+                if isinstance(self.artifacts, DirectoryArtifactStore)
+                else self.artifacts.read_manifest(manifest.version)
+            )
             if on_disk.files != manifest.files:
                 raise VersionConflict(
                     f"model version {manifest.version} already exists in the artifact store "
