@@ -2,9 +2,10 @@
 
 A versioned request (the Open Inference Protocol's ``/versions/{v}/infer``) for a version this
 replica does not serve gets it from a small LRU of runners, loaded, verified and warmed by
-:meth:`ModelHolder.load_version`, the loader the hot swap uses. They run outside the micro-batcher, one
-ONNX Runtime call per request in a worker thread: an occasional look at another version must
-not hold up the served model's batches. ``capacity`` 0 switches this off (404 instead).
+:meth:`ModelHolder.load_version`, the loader the hot swap uses. They run outside the
+micro-batcher, one ONNX Runtime call per request in a worker thread: an occasional look at
+another version must not hold up the served model's batches. ``capacity`` 0 switches this
+off (404 instead).
 """
 
 from __future__ import annotations
