@@ -15,7 +15,7 @@ class FakeHolder:
     def __init__(self) -> None:
         self.loads: list[str] = []
 
-    def load(self, version: str, registry: Any) -> str:
+    def load_version(self, version: str, registry: Any) -> str:
         if version == "missing":
             raise ModelNotFound(f"unknown model version {version}")
         self.loads.append(version)
