@@ -34,11 +34,14 @@ def free_port() -> int:
 
 
 def stack_env(bases: dict[str, str], project: str) -> dict[str, str]:
-    """The environment docker compose runs with: no .env of the user's, a fresh key and port."""
+    """The environment docker compose runs with: no .env of the user's, fresh secrets (API
+    key, internal token, Redis password: what `make env` writes) and a free port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPIKEGLYPH_", "COMPOSE_"))}
     env.update(
         COMPOSE_PROJECT_NAME=project,
         SPIKEGLYPH_API_KEYS=secrets.token_hex(24),
+        SPIKEGLYPH_INTERNAL_TOKEN=secrets.token_hex(24),
+        SPIKEGLYPH_REDIS_PASSWORD=secrets.token_hex(24),
         SPIKEGLYPH_GATEWAY_PORT=str(free_port()),
         REDIS_IMAGE=bases["redis"],
         BASE_IMAGE=bases["python"],

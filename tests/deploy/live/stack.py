@@ -63,6 +63,24 @@ class LiveStack(Stack):
         assert isinstance(parsed, dict)
         return parsed
 
+    def exec_status(self, container: str, url: str, token: str | None = None) -> int:
+        """The HTTP status of GET ``url`` from inside ``container``, with a Bearer token."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        code = (
+            "import urllib.request as r, urllib.error as e\n"
+            f"q = r.Request({url!r}, headers={headers!r})\n"
+            "try:\n    print(r.urlopen(q, timeout=5).status)\n"
+            "except e.HTTPError as err:\n    print(err.code)"
+        )
+        result = subprocess.run(
+            ["docker", "exec", container, "python", "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return int(result.stdout.strip())
+
     @contextmanager
     def under_load(self, threads: int = 3) -> Iterator[Load]:
         load = Load()

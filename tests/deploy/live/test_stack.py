@@ -40,6 +40,16 @@ def test_every_container_reports_healthy(stack: LiveStack) -> None:
     }
 
 
+def test_inference_answers_only_with_the_internal_token(stack: LiveStack) -> None:
+    gateway = next(c["Name"] for c in stack.containers() if c["Service"] == "gateway")
+    model = "http://inference:8001/v1/model"
+    token = stack.env["SPIKEGLYPH_INTERNAL_TOKEN"]
+    assert stack.exec_status(gateway, model) == 401
+    assert stack.exec_status(gateway, model, token="wrong-" + token) == 401
+    assert stack.exec_status(gateway, model, token=token) == 200
+    assert stack.exec_status(gateway, "http://inference:8001/readyz") == 200  # probes stay open
+
+
 def test_the_four_predict_forms_recognise_a_drawn_seven(stack: LiveStack) -> None:
     with stack.http() as http:
         answers = [
