@@ -49,9 +49,8 @@ class LiveStack(Stack):
     def container_ids(self, service: str) -> list[str]:
         return self.compose("ps", "--quiet", service).split()
 
-    def exec_json(self, container: str, url: str) -> dict[str, Any]:
-        """GET ``url`` from inside ``container`` (the replicas publish no port)."""
-        code = f"import urllib.request as r; print(r.urlopen({url!r}, timeout=5).read().decode())"
+    def exec_python(self, container: str, code: str) -> str:
+        """What ``python -c code`` prints inside ``container`` (the replicas publish no port)."""
         result = subprocess.run(
             ["docker", "exec", container, "python", "-c", code],
             capture_output=True,
@@ -59,7 +58,12 @@ class LiveStack(Stack):
             timeout=30,
             check=True,
         )
-        parsed = json.loads(result.stdout)
+        return result.stdout
+
+    def exec_json(self, container: str, url: str) -> dict[str, Any]:
+        """GET ``url`` from inside ``container``: its JSON answer."""
+        code = f"import urllib.request as r; print(r.urlopen({url!r}, timeout=5).read().decode())"
+        parsed = json.loads(self.exec_python(container, code))
         assert isinstance(parsed, dict)
         return parsed
 
@@ -72,14 +76,7 @@ class LiveStack(Stack):
             "try:\n    print(r.urlopen(q, timeout=5).status)\n"
             "except e.HTTPError as err:\n    print(err.code)"
         )
-        result = subprocess.run(
-            ["docker", "exec", container, "python", "-c", code],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        )
-        return int(result.stdout.strip())
+        return int(self.exec_python(container, code).strip())
 
     @contextmanager
     def under_load(self, threads: int = 3) -> Iterator[Load]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor
+from typing import Any, TypeVar
 
 import anyio
 import numpy as np
@@ -30,6 +31,7 @@ from spikeglyph_inference.model_holder import Runner
 
 INLINE_MAX_BYTES = 64 * 1024
 INLINE_MAX_PIXELS = 320 * 320
+T = TypeVar("T")
 
 ImagePreparer = Callable[[bytes, str], np.ndarray]
 """(bytes, dataset) → preprocessed float32 ``[28, 28]`` (ink = 1) in that dataset's layout;
@@ -116,13 +118,7 @@ class Predictor:
                 exc.message = f"image[{index}]: {exc.message}"
                 raise
 
-        tasks = [asyncio.ensure_future(one(i, image)) for i, image in enumerate(images)]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            raise
+        return await gather_or_cancel([one(i, image) for i, image in enumerate(images)])
 
     async def run_direct(
         self, runner: Runner, images: Sequence[bytes | np.ndarray]
@@ -143,15 +139,9 @@ class Predictor:
 
     async def predict_many(self, blobs: Sequence[bytes], *, compact: bool) -> list[Prediction]:
         """Predict several images; they join the micro-batch queue together."""
-        tasks = [
-            asyncio.ensure_future(self._predict_item(i, b, compact)) for i, b in enumerate(blobs)
-        ]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            raise
+        return await gather_or_cancel(
+            [self._predict_item(i, b, compact) for i, b in enumerate(blobs)]
+        )
 
     async def _predict_item(self, index: int, data: bytes, compact: bool) -> Prediction:
         try:
@@ -178,3 +168,15 @@ class Predictor:
             return await loop.run_in_executor(self._pool, self._prepare, data, dataset)
         finally:
             self._preparing -= 1
+
+
+async def gather_or_cancel(calls: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Await ``calls`` together; when one fails (or the caller is cancelled) cancel the rest,
+    so a refused image does not leave its siblings queued for nothing."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
