@@ -83,6 +83,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return out
 
 
+def answered_probabilities(probs: np.ndarray) -> list[float]:
+    """Probabilities as every API answers them (rounded to 6 places), so that the REST answer
+    and the tensor protocol's give the same numbers."""
+    return [round(float(p), 6) for p in probs]
+
+
 class ModelRunner:
     """One loaded, verified model version and its ONNX Runtime session.
 
@@ -183,7 +189,7 @@ def build_prediction(
     return Prediction(
         digit=digit,
         label=manifest.class_names[digit],
-        probabilities=[round(float(p), 6) for p in probs],
+        probabilities=answered_probabilities(probs),
         confidence=float(probs[digit]),
         class_names=list(manifest.class_names),
         model_version=manifest.version,

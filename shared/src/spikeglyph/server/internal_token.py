@@ -35,11 +35,16 @@ def bearer_header(token: str) -> dict[str, str]:
     return {"Authorization": f"{SCHEME} {token}"}
 
 
-def token_matches(authorization: str | None, token: str) -> bool:
-    """Whether an ``Authorization`` header value carries exactly ``token`` (constant time)."""
-    expected = f"{SCHEME} {token}".encode()
-    presented = (authorization or "").encode()
-    return hmac.compare_digest(presented, expected)
+def expected_header(token: str) -> bytes:
+    """The exact ``Authorization`` value that carries ``token``, as compared."""
+    return f"{SCHEME} {token}".encode()
+
+
+def token_matches(authorization: str | None, token: str | bytes) -> bool:
+    """Whether an ``Authorization`` header value carries exactly ``token`` (constant time);
+    ``token`` may be given already as :func:`expected_header`'s bytes."""
+    expected = token if isinstance(token, bytes) else expected_header(token)
+    return hmac.compare_digest((authorization or "").encode(), expected)
 
 
 class InternalTokenMiddleware:
@@ -51,7 +56,7 @@ class InternalTokenMiddleware:
         if not token:
             raise ValueError("an empty internal token would accept every caller")
         self.app = app
-        self.token = token
+        self.expected = expected_header(token)  # built once, not per request
         self.open_paths = open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -59,7 +64,7 @@ class InternalTokenMiddleware:
             await self.app(scope, receive, send)  # lifespan events, probes, metrics
             return
         authorization = Headers(scope=scope).get("authorization")
-        if token_matches(authorization, self.token):
+        if token_matches(authorization, self.expected):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":

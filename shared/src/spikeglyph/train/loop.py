@@ -83,6 +83,7 @@ class _Run:
     should_stop: StopFn | None
     best_weights: dict[str, torch.Tensor] | None = None
     board: TensorBoardLog | None = None
+    board_images: np.ndarray | None = None  # the fixed validation sample the board measures
     started: float = field(default_factory=time.monotonic)
     trained_samples: int = 0
 
@@ -117,6 +118,8 @@ def fit(
     """
     run = _start(config, train, workdir, pick_device(device), model, progress, should_stop)
     run.board = open_log(tensorboard)
+    if run.board is not None:
+        run.board_images = val_sample(val[0], SAMPLE_IMAGES)
     try:
         for epoch in range(run.state.epoch, config.epochs):
             stats = _train_epoch(run, epoch, freeze_norm_stats)
@@ -272,8 +275,8 @@ def _end_epoch(
     with (workdir / "metrics.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
     log.info("epoch %d: %s", epoch + 1, record)
-    if run.board is not None:
-        log_surrogate_epoch(run.board, run.net, record, val_sample(val[0], SAMPLE_IMAGES))
+    if run.board is not None and run.board_images is not None:
+        log_surrogate_epoch(run.board, run.net, record, run.board_images)
     if val_metrics["accuracy"] > state.best_val:
         state.best_val, state.best_epoch = val_metrics["accuracy"], epoch + 1
         run.best_weights = {k: v.detach().clone().cpu() for k, v in run.net.state_dict().items()}

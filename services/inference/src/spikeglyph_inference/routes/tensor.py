@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from spikeglyph.errors import ModelNotFound, UnsupportedImage
 from spikeglyph.modeldir import Manifest
-from spikeglyph.runtime import BatchOutputs, softmax
+from spikeglyph.runtime import BatchOutputs, answered_probabilities, softmax
 from spikeglyph.schemas import ErrorBody
 from spikeglyph.tensors import WIRE_TYPE, decode_images
 from spikeglyph_inference.deps import ServiceDep
@@ -80,10 +80,8 @@ def _answer(manifest: Manifest, rows: list[tuple[BatchOutputs, int]]) -> TensorA
     return TensorAnswer(
         model_version=manifest.version,
         layers=[str(layer["name"]) for layer in manifest.energy.get("spiking_layers", [])],
-        # rounded as /v1/predict rounds, so both protocols give the same numbers
         probabilities=[
-            [round(float(p), 6) for p in softmax(out.logits[i].astype(np.float64))]
-            for out, i in rows
+            answered_probabilities(softmax(out.logits[i].astype(np.float64))) for out, i in rows
         ],
         output_spikes=[[round(float(c)) for c in out.spike_counts[i]] for out, i in rows],
         layer_spikes=[[round(float(c)) for c in out.layer_spikes[i]] for out, i in rows],
