@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from _common import add_out_argument, emit, load_session, post_image
 from PIL import Image
-from stack import Stack, StackConfig
+from stack import Stack, as_users_run_it
 
 from spikeglyph.data.idx import read_idx
 
@@ -115,7 +115,7 @@ def main() -> None:
     if args.gateway_url and args.inference_url:
         report = run(args, args.gateway_url, args.inference_url)
     elif args.model:
-        config = StackConfig(model_dir=args.model)
+        config = as_users_run_it(model_dir=args.model)
         with tempfile.TemporaryDirectory() as tmp, Stack(config, Path(tmp)).started() as stack:
             report = run(args, stack.gateway_url, stack.replicas[0].url)
     else:

@@ -35,7 +35,7 @@ import httpx
 import numpy as np
 from _common import add_out_argument, emit, load_session, post_image
 from PIL import Image
-from stack import API_KEY, REPO, Stack, StackConfig  # bench/ is on sys.path as the script's dir
+from stack import API_KEY, REPO, Stack, as_users_run_it  # bench/ is on sys.path as the script's dir
 
 SCENARIOS = ("steady", "hotswap", "replica-loss")
 
@@ -204,7 +204,7 @@ def run_scenario(
         )
         return summarise(scenario, args.clients, 0, samples, elapsed)
     replicas = max(args.replicas, 2 if scenario == "replica-loss" else 1)
-    config = StackConfig(model_dir=args.model, replicas=replicas)
+    config = as_users_run_it(model_dir=args.model, replicas=replicas)
     with (
         tempfile.TemporaryDirectory(prefix=f"load-{scenario}-") as root,
         Stack(config, Path(root)).started() as stack,

@@ -7,8 +7,10 @@ second copy that could drift.
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -36,7 +38,16 @@ __all__ = [
     "ServiceProcess",
     "Stack",
     "StackConfig",
+    "as_users_run_it",
     "copy_model_as",
     "free_port",
     "wait_http_ok",
 ]
+
+
+def as_users_run_it(**fields: Any) -> StackConfig:
+    """The stack as `make run` and Compose start it: a fresh internal token on every
+    gateway → inference call and a Redis password, so the benches time what users run."""
+    return StackConfig(
+        internal_token=secrets.token_hex(24), redis_password=secrets.token_hex(24), **fields
+    )
