@@ -42,8 +42,12 @@ def test_local_state_and_secrets_stay_out_of_images(path: str) -> None:
 
 
 def test_context_is_only_what_the_images_need(context_files: list[str]) -> None:
-    tops = {path.split("/")[0] for path in context_files}
+    tops = {path.split("/")[0] for path in context_files if not path.startswith("deploy/")}
     assert tops <= {"constraints.txt", "README.md", "shared", "services", "models", "frontend"}
+    # from deploy/, only the script that trims the images' virtual environments
+    assert [path for path in context_files if path.startswith("deploy/")] == [
+        "deploy/images/slim-venv.sh"
+    ]
     assert not [path for path in context_files if "/tests/" in path or path.endswith(".pyc")]
 
 

@@ -201,7 +201,10 @@ def test_tensorboard_reads_the_event_files_every_trainer_job_writes(
     assert mounts(stack["trainer"])[written][1] is False  # the trainer writes
     assert mounts(stack["tensorboard"])[written][1] is True  # TensorBoard only reads
     assert stack["tensorboard"]["command"][:3] == ["tensorboard", "--logdir", written]
-    assert stack["tensorboard"]["image"] == stack["trainer"]["image"]
+    # TensorBoard's server is an image of its own, not part of the trainer's
+    assert stack["tensorboard"]["build"]["dockerfile"] == stack["trainer"]["build"]["dockerfile"]
+    assert stack["tensorboard"]["build"]["target"] == "tensorboard"
+    assert stack["tensorboard"]["image"] != stack["trainer"]["image"]
 
 
 def test_no_service_runs_as_root(config: dict[str, Any]) -> None:

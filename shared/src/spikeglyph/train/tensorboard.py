@@ -1,5 +1,7 @@
-"""Training runs as TensorBoard event files, written with TensorBoard's own writer (through
-``torch.utils.tensorboard``, which writes the ``tensorboard`` package's event format).
+"""Training runs as TensorBoard event files, written by ``tensorboardX``: the event-file writer
+alone, without TensorBoard's server (grpc, its data server: about 55 MB a trainer image would
+carry and never run). ``tensorboard --logdir`` (the ``tensorboard`` extra, or the Compose profile's
+own image) reads them.
 
 Surrogate-gradient runs log once per epoch:
 
@@ -33,7 +35,7 @@ import torch
 from spikeglyph.weightfigures import input_weight_tiles, kernel_tiles, tile_grid
 
 if TYPE_CHECKING:
-    from torch.utils.tensorboard import SummaryWriter
+    from tensorboardX import SummaryWriter
 
     from spikeglyph.train.network import SpikingNet
     from spikeglyph.train.stdp.network import StdpNet
@@ -49,7 +51,7 @@ class TensorBoardLog:
     so a resumed job continues its curves)."""
 
     def __init__(self, logdir: Path) -> None:
-        from torch.utils.tensorboard import SummaryWriter
+        from tensorboardX import SummaryWriter
 
         self.logdir = Path(logdir)
         self.logdir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Trims an image's virtual environment of what no container runs, then checks what is left.
+#
+#   sh slim-venv.sh /opt/venv
+#
+# - The test suites some wheels ship (numpy's, sympy's: 17 to 65 MB).
+# - botocore's API models of every AWS service but the ones the S3 artifact store can reach:
+#   S3 itself, and STS and SSO (IAM OIDC / IRSA web-identity and SSO credentials). The other
+#   400-odd services are about 27 MB of JSON in every image that carries the object-store client.
+#   After trimming, the S3 and STS clients must still build, or the image fails here.
+set -eu
+
+venv=${1:?usage: slim-venv.sh VENV}
+python="$venv/bin/python"
+
+find "$venv/lib" -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} +
+
+data=$("$python" -c "import importlib.util as u, os; s = u.find_spec('botocore'); print(os.path.join(os.path.dirname(s.origin), 'data') if s else '')")
+if [ -n "$data" ]; then
+  find "$data" -mindepth 1 -maxdepth 1 -type d \
+    ! -name s3 ! -name sts ! -name sso ! -name sso-oidc -exec rm -rf {} +
+  "$python" -c "import boto3; s = boto3.session.Session(region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x'); s.client('s3', endpoint_url='http://127.0.0.1:9'); s.client('sts')"
+fi
