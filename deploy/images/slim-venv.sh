@@ -1,16 +1,21 @@
 #!/bin/sh
 # Trims an image's virtual environment of what no container runs, then checks what is left.
 #
-#   sh slim-venv.sh /opt/venv
+#   sh slim-venv.sh /opt/venv [MODULE...]
 #
 # - The test suites some wheels ship (numpy's, sympy's: 17 to 65 MB).
 # - botocore's API models of every AWS service but the ones the S3 artifact store can reach:
 #   S3 itself, and STS and SSO (IAM OIDC / IRSA web-identity and SSO credentials). The other
 #   400-odd services are about 27 MB of JSON in every image that carries the object-store client.
 #   After trimming, the S3 and STS clients must still build, or the image fails here.
+# - With MODULEs (a service's entry points): the bytecode pip compiled for every module of every
+#   package (a gateway or inference image imports about a third of it), replaced by the bytecode
+#   of what importing those modules and loading uvicorn's server protocols compiles. Anything
+#   else a process imports later is compiled in memory on first import (milliseconds).
 set -eu
 
-venv=${1:?usage: slim-venv.sh VENV}
+venv=${1:?usage: slim-venv.sh VENV [MODULE...]}
+shift
 python="$venv/bin/python"
 
 find "$venv/lib" -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} +
@@ -20,4 +25,17 @@ if [ -n "$data" ]; then
   find "$data" -mindepth 1 -maxdepth 1 -type d \
     ! -name s3 ! -name sts ! -name sso ! -name sso-oidc -exec rm -rf {} +
   "$python" -c "import boto3; s = boto3.session.Session(region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x'); s.client('s3', endpoint_url='http://127.0.0.1:9'); s.client('sts')"
+fi
+
+if [ $# -gt 0 ]; then
+  find "$venv/lib" -depth -type d -name __pycache__ -path '*/site-packages/*' -exec rm -rf {} +
+  modules=$(printf '%s,' "$@")
+  PYTHONDONTWRITEBYTECODE='' "$python" -c "
+import importlib, uvicorn
+for name in '${modules%,}'.split(','):
+    importlib.import_module(name)
+config = uvicorn.Config(app=lambda scope, receive, send: None)
+config.load()  # the HTTP, WebSocket and lifespan protocols uvicorn picks
+config.get_loop_factory()  # and its event loop (uvloop)
+"
 fi

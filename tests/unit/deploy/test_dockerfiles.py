@@ -8,12 +8,13 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 import pytest
 from packaging.requirements import Requirement
 
+from spikeglyph.settings import CoreSettings
 from tests.unit.deploy.deployfiles import (
     REPO,
     SERVICES,
@@ -155,7 +156,11 @@ def test_images_carry_what_their_service_serves() -> None:
     def env(service: str) -> dict[str, str]:
         return parse_dockerfile(dockerfile_path(service))[-1].env()
 
-    assert "models/ /app/models/" in copies("inference")
+    # the model of each SPIKEGLYPH_DEFAULT_DATASET (the others come through the registry)
+    datasets = get_args(CoreSettings.model_fields["default_dataset"].annotation)
+    for dataset in datasets:
+        assert f"models/{dataset}/ /app/models/{dataset}/" in copies("inference")
+    assert "models/ /app/models/" in copies("trainer")  # publishes every shipped model
     assert env("inference")["SPIKEGLYPH_MODELS_DIR"] == "/app/models"
     assert "frontend/ /app/frontend/" in copies("gateway")
     assert env("gateway")["SPIKEGLYPH_FRONTEND_DIR"] == "/app/frontend"
