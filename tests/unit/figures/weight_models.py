@@ -1,0 +1,69 @@
+"""Model directories for the weight-figure tests: the shipped ones, and small derived ones
+written on the spot (a fine-tune: same units; a neurogenesis: some pruned, some grown)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import save
+
+from spikeglyph.modeldir import Manifest, read_manifest, write_model_dir
+
+REPO = Path(__file__).resolve().parents[3]
+MNIST = REPO / "models" / "mnist"
+STDP = REPO / "models" / "mnist-stdp"
+
+
+def write_model(
+    directory: Path, version: str, tensors: dict[str, np.ndarray], **fields: Any
+) -> Path:
+    manifest = Manifest(
+        version=version,
+        dataset="mnist",
+        class_names=[str(d) for d in range(10)],
+        architecture={"kind": "conv"},
+        timesteps=4,
+        **fields,
+    )
+    written = write_model_dir(
+        directory / version,
+        manifest,
+        {"model.onnx": b"onnx-" + version.encode(), "weights.safetensors": save(tensors)},
+    )
+    return directory / written.version
+
+
+def conv_tensors(kernels: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    channels = len(kernels)
+    return {
+        "convs.0.weight": kernels.astype(np.float32),
+        "convs.1.weight": rng.normal(size=(4, channels, 3, 3)).astype(np.float32),
+        "hidden_idx": np.arange(4, dtype=np.int64),
+    }
+
+
+def neurogenesis_pair(directory: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
+    """A parent with 6 first-layer kernels and a child that kept units 0, 2, 3, 5 (each
+    changed by +0.5) and grew 2; returns both directories and both kernel stacks."""
+    rng = np.random.default_rng(1)
+    old = rng.normal(size=(6, 1, 3, 3)).astype(np.float32)
+    kept = [0, 2, 3, 5]
+    grown = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
+    new = np.concatenate([old[kept] + 0.5, grown])
+    parent = write_model(directory, "mnist-parent", conv_tensors(old))
+    report = {"pruned": [2], "grown": [2], "kept": [kept]}
+    child = write_model(
+        directory,
+        "mnist-child",
+        conv_tensors(new, seed=2),
+        parent="mnist-parent",
+        metrics={"neurogenesis": report},
+    )
+    return parent, child, old, new
+
+
+def version_of(directory: Path) -> str:
+    return read_manifest(directory).version
