@@ -2,8 +2,9 @@
 
 ``MODEL`` is a model directory or the name of a shipped one (``mnist``, ``mnist-stdp``, … in
 ``models/``). For conv models the spike-triggered averages of the sampled hidden neurons are
-drawn too, from the first training images of the model's dataset (skipped, with a warning,
-when the dataset is not in ``--data-dir``). With ``--parent DIR`` the difference views against
+drawn too: those stored in the directory, or, for one exported without them, computed with
+ONNX Runtime on the same images export uses (skipped, with a warning, when the dataset is not
+in ``--data-dir``). With ``--parent DIR`` the difference views against
 that version are written as well (``diff-<figure>.png``).
 """
 
@@ -44,8 +45,11 @@ def weights(
         Path | None, typer.Option(help="The parent version's directory: also draw what changed.")
     ] = None,
     sta_images: Annotated[
-        int, typer.Option(min=0, help="Training images for conv models' spike-triggered averages.")
-    ] = 512,
+        int,
+        typer.Option(
+            min=0, help="Images for a conv model's spike-triggered averages, if it has none."
+        ),
+    ] = 256,
     data_dir: Annotated[Path | None, typer.Option(help="Dataset root.")] = None,
 ) -> None:
     """Draw a model's weight figures as PNG files (and print what was written as JSON)."""
@@ -76,23 +80,27 @@ def weights(
 
 
 def conv_sta(model_dir: Path, data_dir: Path, count: int) -> np.ndarray | None:
-    """Spike-triggered averages for a conv model, None for other models or without data."""
+    """A conv model's spike-triggered averages when its directory lacks them (exported before
+    they were stored), computed with ONNX Runtime on the images export uses: the first
+    ``count`` validation images carved from the training file. None for other models, or
+    without the dataset."""
     from spikeglyph.data import load_split
     from spikeglyph.modeldir import WEIGHTS_NAME, load_manifest
     from spikeglyph.runtime import ModelRunner
-    from spikeglyph.weightsta import spike_triggered_average
+    from spikeglyph.weightsta import served_sta
+    from spikeglyph.weightviews.sta import STA_NAME
     from spikeglyph.weightviews.tensorfile import read_tensors
 
-    if count == 0 or "convs.0.weight" not in read_tensors(model_dir / WEIGHTS_NAME):
-        return None
     manifest = load_manifest(model_dir)
+    if count == 0 or STA_NAME in manifest.files:
+        return None
+    if "convs.0.weight" not in read_tensors(model_dir / WEIGHTS_NAME):
+        return None
     val_size = int(manifest.training.get("config", {}).get("val_size", 5000))
     try:
-        images, _ = load_split(
-            data_dir, manifest.dataset, "train", download=False, val_size=val_size
-        )
+        images, _ = load_split(data_dir, manifest.dataset, "val", download=False, val_size=val_size)
     except DatasetError as exc:
         err.print(f"[yellow]no spike-triggered averages:[/] {exc}")
         return None
     runner = ModelRunner(model_dir, device="cpu", verify=False)
-    return spike_triggered_average(runner, images[:count])
+    return served_sta(runner, images[:count])

@@ -7,7 +7,7 @@ and other copies of a family draw like it):
   kernels summarised per output channel (one row per output channel, one column per input
   channel, each cell the kernel's summed weight: which first-layer features a second-layer
   channel excites or inhibits); and, when given, the spike-triggered average of the input for
-  the sampled hidden neurons (:mod:`spikeglyph.weightsta`);
+  the sampled hidden neurons (:mod:`spikeglyph.weightviews.sta`);
 * fc networks: the first hidden layer's input weights, one 28×28 tile per neuron;
 * STDP networks: every excitatory neuron's 784 input weights as a 28×28 tile, labelled with
   the class the neuron was assigned (Diehl & Cook's figure).
@@ -97,7 +97,8 @@ def sta_figure(sta: np.ndarray, tensors: Tensors) -> Figure:
         description=(
             f"{len(tiles)} 28×28 tiles, one per sampled neuron of the hidden layer: the "
             "average input image weighted by that neuron's spikes, minus the average image, "
-            "over a fixed set of training images; red is ink that makes it fire."
+            "over the first 256 validation images carved from the training file; red is ink "
+            "that makes it fire."
         ),
         tiles=tiles,
         labels=labels[: len(tiles)] if labels is not None else None,

@@ -21,11 +21,13 @@ from spikeglyph.weightviews.diff import diff_figures
 from spikeglyph.weightviews.figure import Figure
 from spikeglyph.weightviews.render import layout
 from spikeglyph.weightviews.schemas import WeightFigure, WeightFigures
+from spikeglyph.weightviews.sta import STA_NAME, STA_TENSOR
 from spikeglyph.weightviews.tensorfile import read_tensors
 
 STA_NOTE = (
-    "The spike-triggered averages of the hidden neurons need the network run on training "
-    "images; `spikeglyph weights MODEL --out DIR` draws them."
+    "This version was exported without the spike-triggered averages of its hidden neurons "
+    "(versions trained from now on carry them); `spikeglyph weights MODEL --out DIR` draws "
+    "them for any conv model."
 )
 
 
@@ -45,6 +47,8 @@ def figure_set(model_dir: Path, *, verify: bool = True, sta: np.ndarray | None =
     for a directory its caller verified already)."""
     manifest = load_manifest(model_dir, verify=verify)
     tensors = read_tensors(Path(model_dir) / WEIGHTS_NAME)
+    if sta is None and STA_NAME in manifest.files:
+        sta = read_tensors(Path(model_dir) / STA_NAME).get(STA_TENSOR)
     kind = network_kind(tensors)
     notes = (STA_NOTE,) if kind == "conv" and sta is None else ()
     return FigureSet(manifest, kind, weight_figures(manifest, tensors, sta), notes=notes)
