@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import save
+from safetensors.numpy import load_file, save
 
 from spikeglyph.modeldir import Manifest, read_manifest, write_model_dir
+from spikeglyph.schemas import utcnow
 
 REPO = Path(__file__).resolve().parents[3]
 MNIST = REPO / "models" / "mnist"
@@ -67,3 +68,22 @@ def neurogenesis_pair(directory: Path) -> tuple[Path, Path, np.ndarray, np.ndarr
 
 def version_of(directory: Path) -> str:
     return read_manifest(directory).version
+
+
+def tuned_copy(source: Path, directory: Path, version: str, parent: str) -> Path:
+    """A stand-in for a fine-tune of ``source``: the same network, its weights nudged, with
+    ``parent`` as its lineage."""
+    tensors = load_file(source / "weights.safetensors")
+    rng = np.random.default_rng(3)
+    name = "weights" if "weights" in tensors else "convs.0.weight"
+    nudged = tensors[name] * 0.9 + rng.normal(0, 0.02, tensors[name].shape)
+    tensors[name] = nudged.clip(min=0 if name == "weights" else None).astype(np.float32)
+    manifest = read_manifest(source).model_copy(
+        update={"version": version, "parent": parent, "files": {}, "created_at": utcnow()}
+    )
+    files = {
+        "model.onnx": (source / "model.onnx").read_bytes(),
+        "weights.safetensors": save(tensors),
+    }
+    written = write_model_dir(directory / version, manifest, files)
+    return directory / written.version
