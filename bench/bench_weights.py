@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -95,8 +96,12 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
-    stack = Stack(as_users_run_it(model_dir=args.models[0]))
-    with stack.started(), httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
+    config = as_users_run_it(model_dir=args.models[0])
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Stack(config, Path(tmp)).started() as stack,
+        httpx.Client(base_url=stack.gateway_url, timeout=60) as client,
+    ):
         registry = stack.registry()
         for model_dir in args.models:
             version = read_manifest(model_dir).version
