@@ -102,3 +102,23 @@ def test_the_json_carries_int8_tiles_on_the_figure_scale() -> None:
     assert int(np.abs(steps).max()) == 127 and conv1.png == "/png/conv1"
     decoded = steps.reshape(conv1.count, 3, 3) / 127 * conv1.limit
     np.testing.assert_allclose(decoded, figures.figures[0].tiles, atol=conv1.limit / 127)
+
+
+def test_a_fixed_point_copy_draws_its_8_bit_weights(tmp_path: Path) -> None:
+    kernels = np.arange(-18, 18, dtype=np.int8).reshape(4, 1, 3, 3)
+    tensors = {
+        "w_conv1": kernels,
+        "w_conv2": np.ones((2, 4, 3, 3), dtype=np.int8),
+        "w_readout": np.ones((10, 8), dtype=np.int8),
+        "hidden_idx": np.arange(2, dtype=np.int64),
+    }
+    figures = figure_set(write_model(tmp_path, "mnist-fixed", tensors, family="fixedpoint"))
+    assert figures.kind == "conv"
+    np.testing.assert_array_equal(figures.figures[0].tiles, kernels[:, 0])
+
+
+def test_fc_models_show_each_hidden_neurons_input_weights(tiny_model_dir: Path) -> None:
+    (figure,) = figure_set(tiny_model_dir).figures
+    weights = load_file(tiny_model_dir / "weights.safetensors")["fcs.0.weight"]
+    assert figure.name == "fc1" and figure.tiles.shape == (128, 28, 28)
+    np.testing.assert_allclose(figure.tiles[5].ravel(), weights[5], rtol=1e-6)

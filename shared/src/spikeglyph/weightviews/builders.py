@@ -11,6 +11,8 @@ and other copies of a family draw like it):
 * fc networks: the first hidden layer's input weights, one 28×28 tile per neuron;
 * STDP networks: every excitatory neuron's 784 input weights as a 28×28 tile, labelled with
   the class the neuron was assigned (Diehl & Cook's figure).
+
+A fixed-point copy draws like its float network, from its 8-bit weights.
 """
 
 from __future__ import annotations
@@ -29,6 +31,23 @@ MAX_TILES = 400  # tiles per figure: bounds the work and the answer (the STDP mo
 Tensors = Mapping[str, np.ndarray]
 
 
+# A fixed-point copy (family ``fixedpoint``) stores its 8-bit weights, batch norm and input
+# normalisation folded in, under the names of the layers they replace.
+FIXED_POINT_NAMES = {
+    "w_conv1": "convs.0.weight",
+    "w_conv2": "convs.1.weight",
+    "w_fc1": "fcs.0.weight",
+    "w_readout": "readout.weight",
+}
+
+
+def float_names(tensors: Tensors) -> Tensors:
+    """``tensors`` under the float network's names (a fixed-point copy's renamed)."""
+    if "w_readout" not in tensors:
+        return tensors
+    return {FIXED_POINT_NAMES.get(name, name): value for name, value in tensors.items()}
+
+
 def network_kind(tensors: Tensors) -> str:
     """``conv``, ``fc`` or ``stdp``, from the tensors a model directory holds."""
     if "convs.0.weight" in tensors:
@@ -44,6 +63,7 @@ def weight_figures(
     manifest: Manifest, tensors: Tensors, sta: np.ndarray | None = None
 ) -> list[Figure]:
     """Every figure of one version (``sta``: spike-triggered averages [H, 28, 28], conv only)."""
+    tensors = float_names(tensors)
     kind = network_kind(tensors)
     if kind == "stdp":
         return [stdp_figure(tensors, manifest.class_names)]

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from spikeglyph.modeldir import WEIGHTS_NAME, Manifest, load_manifest
-from spikeglyph.weightviews.builders import network_kind, weight_figures
+from spikeglyph.weightviews.builders import float_names, network_kind, weight_figures
 from spikeglyph.weightviews.diff import diff_figures
 from spikeglyph.weightviews.figure import Figure
 from spikeglyph.weightviews.render import layout
@@ -46,7 +46,7 @@ def figure_set(model_dir: Path, *, verify: bool = True, sta: np.ndarray | None =
     """The figures of the model in ``model_dir`` (its files verified unless ``verify=False``,
     for a directory its caller verified already)."""
     manifest = load_manifest(model_dir, verify=verify)
-    tensors = read_tensors(Path(model_dir) / WEIGHTS_NAME)
+    tensors = float_names(read_tensors(Path(model_dir) / WEIGHTS_NAME))
     if sta is None and STA_NAME in manifest.files:
         sta = read_tensors(Path(model_dir) / STA_NAME).get(STA_TENSOR)
     kind = network_kind(tensors)
