@@ -48,7 +48,10 @@ function start() {
     onChange: () => predictor?.drawingChanged(),
   });
   predictor = new Predictor(pad, {
-    onModelSeen: (version, dataset) => showActiveModel(version, dataset),
+    onModelSeen: (version, dataset) => {
+      showActiveModel(version, dataset);
+      weights.showActive({ version });
+    },
   });
 
   $("predict-btn").addEventListener("click", () => predictor.predictDrawing());

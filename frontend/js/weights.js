@@ -4,7 +4,7 @@
 // PNGs use (spikeglyph.weightfigures): blue negative, white zero, red positive, readable with
 // the common forms of colour blindness. Each canvas carries the figure's text alternative.
 
-import { request } from "./api.js";
+import { apiUrl, request } from "./api.js";
 import { reportError } from "./messages.js";
 
 const $ = (id) => document.getElementById(id);
@@ -89,13 +89,18 @@ function annotate(ctx, figure, { tileW, tileH, columns }) {
   }
 }
 
-function figureElement(figure) {
+/** The PNG export of a figure, under the page's own API root (so a path prefix is kept). */
+function pngUrl(version, figure, diff) {
+  return apiUrl(`models/${encodeURIComponent(version)}/weights/${figure.name}.png${diff ? "?diff=true" : ""}`);
+}
+
+function figureElement(figure, version, diff) {
   const element = document.createElement("figure");
   element.className = "weight-figure";
   element.dataset.figure = figure.name;
   const caption = document.createElement("figcaption");
   const link = Object.assign(document.createElement("a"), {
-    href: new URL(figure.png, document.baseURI).toString(),
+    href: pngUrl(version, figure, diff),
     textContent: "PNG",
     className: "weights-png",
   });
@@ -158,6 +163,13 @@ export class WeightsPane {
       if (version !== this.version || diff !== $("weights-diff").checked) return; // superseded
       this.#render(answer);
     } catch (err) {
+      if (err.status === 404) {
+        // The shipped default answers before the trainer has published it: not an error.
+        pane.dataset.state = "missing";
+        $("weights-notes").textContent = `No weight figures for ${version}: the registry does not hold it (yet).`;
+        $("weights-figures").replaceChildren();
+        return;
+      }
       pane.dataset.state = "error";
       reportError(err, `Could not load the weights of ${version}`);
     }
@@ -166,7 +178,7 @@ export class WeightsPane {
   #render(answer) {
     $("weights-diff-label").hidden = !(answer.parent || this.parent);
     $("weights-notes").textContent = answer.notes.join(" ");
-    $("weights-figures").replaceChildren(...answer.figures.map(figureElement));
+    $("weights-figures").replaceChildren(...answer.figures.map((f) => figureElement(f, this.version, answer.diff)));
     $("weights-legend").hidden = !answer.diff;
     const pane = $("weights");
     pane.dataset.state = "shown";

@@ -9,6 +9,8 @@ import pytest
 
 from spikeglyph.errors import ModelNotFound
 from spikeglyph.modeldir import Manifest, read_manifest
+from spikeglyph.weightviews import Figure, render_png
+from spikeglyph_gateway import weight_cache
 from spikeglyph_gateway.weight_cache import WeightFigureCache
 from tests.unit.figures.weight_models import MNIST, STDP
 
@@ -31,7 +33,14 @@ def versions() -> dict[str, Path]:
     return {read_manifest(d).version: d for d in (MNIST, STDP)}
 
 
-def test_a_burst_of_requests_computes_the_figures_once() -> None:
+def test_a_burst_of_requests_computes_the_figures_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[str] = []
+
+    def counting_render(figure: Figure) -> bytes:
+        drawn.append(figure.name)
+        return render_png(figure)
+
+    monkeypatch.setattr(weight_cache, "render_png", counting_render)
     registry = CountingRegistry(versions())
     cache = WeightFigureCache(registry)
     stdp = read_manifest(STDP).version
@@ -42,7 +51,7 @@ def test_a_burst_of_requests_computes_the_figures_once() -> None:
         return [e.json for e in entries] + list(pngs)
 
     answers = asyncio.run(burst())
-    assert registry.loads == [stdp]
+    assert registry.loads == [stdp] and drawn == ["exc"]
     assert len(set(answers[:8])) == 1 and answers[8].startswith(b"\x89PNG")
 
 

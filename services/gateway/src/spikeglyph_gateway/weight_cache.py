@@ -35,6 +35,7 @@ class CachedFigures:
     figures: FigureSet
     json: bytes
     pngs: dict[str, bytes] = field(default_factory=dict)
+    drawing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one PNG drawn at a time
 
 
 def png_url(version: str, diff: bool) -> Callable[[str], str]:
@@ -79,11 +80,12 @@ class WeightFigureCache:
 
     async def png(self, version: str, name: str, diff: bool = False) -> bytes:
         entry = await self.get(version, diff)
-        if name not in entry.pngs:
-            figure = next((f for f in entry.figures.figures if f.name == name), None)
-            if figure is None:
-                raise ModelNotFound(f"version {version} has no weight figure {name!r}")
-            entry.pngs[name] = await asyncio.to_thread(render_png, figure)
+        figure = next((f for f in entry.figures.figures if f.name == name), None)
+        if figure is None:
+            raise ModelNotFound(f"version {version} has no weight figure {name!r}")
+        async with entry.drawing:
+            if name not in entry.pngs:
+                entry.pngs[name] = await asyncio.to_thread(render_png, figure)
         return entry.pngs[name]
 
     async def _compute(self, version: str, diff: bool) -> CachedFigures:
