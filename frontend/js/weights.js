@@ -163,10 +163,13 @@ export class WeightsPane {
       if (version !== this.version || diff !== $("weights-diff").checked) return; // superseded
       this.#render(answer);
     } catch (err) {
+      if (version !== this.version) return; // superseded
       if (err.status === 404) {
         // The shipped default answers before the trainer has published it: not an error.
         pane.dataset.state = "missing";
-        $("weights-notes").textContent = `No weight figures for ${version}: the registry does not hold it (yet).`;
+        $("weights-notes").textContent = diff
+          ? `Nothing to compare ${version} with: its parent version is not in the registry.`
+          : `No weight figures for ${version}: the registry does not hold it (yet).`;
         $("weights-figures").replaceChildren();
         return;
       }
