@@ -14,6 +14,7 @@ from PIL import Image
 from spikeglyph.errors import VersionConflict
 from spikeglyph.stores import ModelRegistry, connect
 from tests.integration.gateway.stack import Gateway
+from tests.support.stack import copy_model_as
 from tests.unit.figures.weight_models import STDP, neurogenesis_pair, version_of
 
 pytestmark = pytest.mark.integration
@@ -21,12 +22,15 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def published(stack: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # Names of their own: the other modules of this session list the registry's versions.
+    directory = tmp_path_factory.mktemp("weights")
     registry = ModelRegistry(connect(stack.redis_url), stack.artifacts_dir)
-    parent, child, _, _ = neurogenesis_pair(tmp_path_factory.mktemp("weights"))
-    for directory in (STDP, parent, child):
+    parent, child, _, _ = neurogenesis_pair(directory, prefix="weights")
+    stdp = copy_model_as(STDP, directory / "weights-stdp", "weights-stdp")
+    for directory in (stdp, parent, child):
         with contextlib.suppress(VersionConflict):  # published by an earlier module
             registry.publish(directory)
-    return {"stdp": version_of(STDP), "parent": version_of(parent), "child": version_of(child)}
+    return {"stdp": "weights-stdp", "parent": version_of(parent), "child": version_of(child)}
 
 
 def test_the_stdp_grid_has_every_neuron_labelled(

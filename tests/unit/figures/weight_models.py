@@ -46,7 +46,9 @@ def conv_tensors(kernels: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def neurogenesis_pair(directory: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
+def neurogenesis_pair(
+    directory: Path, prefix: str = "mnist"
+) -> tuple[Path, Path, np.ndarray, np.ndarray]:
     """A parent with 6 first-layer kernels and a child that kept units 0, 2, 3, 5 (each
     changed by +0.5) and grew 2; returns both directories and both kernel stacks."""
     rng = np.random.default_rng(1)
@@ -54,13 +56,13 @@ def neurogenesis_pair(directory: Path) -> tuple[Path, Path, np.ndarray, np.ndarr
     kept = [0, 2, 3, 5]
     grown = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
     new = np.concatenate([old[kept] + 0.5, grown])
-    parent = write_model(directory, "mnist-parent", conv_tensors(old))
+    parent = write_model(directory, f"{prefix}-parent", conv_tensors(old))
     report = {"pruned": [2], "grown": [2], "kept": [kept]}
     child = write_model(
         directory,
-        "mnist-child",
+        f"{prefix}-child",
         conv_tensors(new, seed=2),
-        parent="mnist-parent",
+        parent=f"{prefix}-parent",
         metrics={"neurogenesis": report},
     )
     return parent, child, old, new
