@@ -15,7 +15,12 @@ from spikeglyph.errors import VersionConflict
 from spikeglyph.stores import ModelRegistry, connect
 from tests.integration.gateway.stack import Gateway
 from tests.support.stack import copy_model_as
-from tests.unit.figures.weight_models import STDP, neurogenesis_pair, version_of
+from tests.unit.figures.weight_models import (
+    STDP,
+    exported_conv,
+    neurogenesis_pair,
+    version_of,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -27,10 +32,16 @@ def published(stack: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict[
     registry = ModelRegistry(connect(stack.redis_url), stack.artifacts_dir)
     parent, child, _, _ = neurogenesis_pair(directory, prefix="weights")
     stdp = copy_model_as(STDP, directory / "weights-stdp", "weights-stdp")
-    for directory in (stdp, parent, child):
+    conv, _ = exported_conv(directory, "weights-conv")
+    for directory in (stdp, parent, child, conv):
         with contextlib.suppress(VersionConflict):  # published by an earlier module
             registry.publish(directory)
-    return {"stdp": "weights-stdp", "parent": version_of(parent), "child": version_of(child)}
+    return {
+        "stdp": "weights-stdp",
+        "parent": version_of(parent),
+        "child": version_of(child),
+        "conv": "weights-conv",
+    }
 
 
 def test_the_stdp_grid_has_every_neuron_labelled(
@@ -47,6 +58,16 @@ def test_the_stdp_grid_has_every_neuron_labelled(
     png = http.get(figure["png"])
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(png.content)).size[0] > 1000
+
+
+def test_a_conv_model_exported_now_shows_its_spike_triggered_averages(
+    http: httpx.Client, published: dict[str, str]
+) -> None:
+    answer = http.get(f"/api/v1/models/{published['conv']}/weights").json()
+    assert [f["name"] for f in answer["figures"]] == ["conv1", "conv2", "sta"]
+    sta = answer["figures"][2]
+    assert (sta["count"], sta["height"], sta["width"]) == (16, 28, 28)
+    assert answer["notes"] == []  # nothing left out
 
 
 def test_the_difference_view_marks_pruned_and_grown_units(

@@ -6,15 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
+from spikeglyph.modeldir import read_manifest
 from spikeglyph.runtime import ModelRunner
-from spikeglyph.train.modelio import save_model
-from spikeglyph.train.network import SpikingNet
-from spikeglyph.train.spec import ArchSpec, EncoderSpec
 from spikeglyph.weightsta import served_sta
 from spikeglyph.weightviews import figure_set
 from spikeglyph.weightviews.sta import STA_NAME, spike_triggered_average
+from tests.unit.figures.weight_models import exported_conv
 
 
 def test_the_average_is_spike_weighted_minus_the_mean_and_silent_neurons_are_blank() -> None:
@@ -29,25 +27,9 @@ def test_the_average_is_spike_weighted_minus_the_mean_and_silent_neurons_are_bla
 
 
 def test_export_stores_the_averages_that_onnx_runtime_computes(tmp_path: Path) -> None:
-    torch.manual_seed(1)
-    net = SpikingNet(ArchSpec(channels=(4, 8), hidden=(16,)), EncoderSpec(kind="direct"), 4)
-    with torch.no_grad():
-        for parameter in net.parameters():
-            if parameter.dim() > 1:
-                parameter.mul_(3)  # random weights strong enough to spike
-    pixels = np.random.default_rng(0).integers(0, 256, (48, 28, 28), dtype=np.uint8)
-    images = (pixels.astype(np.float32) / 255.0)[:, None]
-    manifest = save_model(
-        net.eval(),
-        tmp_path / "m",
-        dataset="mnist",
-        version="v1",
-        metrics={},
-        training={},
-        sample_images=images,
-    )
-    assert STA_NAME in manifest.files
-    sta = next(f for f in figure_set(tmp_path / "m").figures if f.name == "sta")
-    served = served_sta(ModelRunner(tmp_path / "m", device="cpu"), pixels)
+    model_dir, pixels = exported_conv(tmp_path, "v1")
+    assert STA_NAME in read_manifest(model_dir).files
+    sta = next(f for f in figure_set(model_dir).figures if f.name == "sta")
+    served = served_sta(ModelRunner(model_dir, device="cpu"), pixels)
     assert sta.tiles.shape == served.shape and np.abs(sta.tiles).max() > 0
     np.testing.assert_allclose(sta.tiles, served, atol=1e-5)

@@ -89,3 +89,33 @@ def tuned_copy(source: Path, directory: Path, version: str, parent: str) -> Path
     }
     written = write_model_dir(directory / version, manifest, files)
     return directory / written.version
+
+
+def exported_conv(directory: Path, version: str) -> tuple[Path, np.ndarray]:
+    """A small conv network with random weights strong enough to spike, exported the way
+    training exports (so with its spike-triggered averages); returns the directory and the
+    uint8 images its export sample was made of."""
+    import torch
+
+    from spikeglyph.train.modelio import save_model
+    from spikeglyph.train.network import SpikingNet
+    from spikeglyph.train.spec import ArchSpec, EncoderSpec
+
+    torch.manual_seed(1)
+    net = SpikingNet(ArchSpec(channels=(4, 8), hidden=(16,)), EncoderSpec(kind="direct"), 4)
+    with torch.no_grad():
+        for parameter in net.parameters():
+            if parameter.dim() > 1:
+                parameter.mul_(3)
+    pixels = np.random.default_rng(0).integers(0, 256, (48, 28, 28), dtype=np.uint8)
+    images = (pixels.astype(np.float32) / 255.0)[:, None]
+    save_model(
+        net.eval(),
+        directory / version,
+        dataset="mnist",
+        version=version,
+        metrics={},
+        training={},
+        sample_images=images,
+    )
+    return directory / version, pixels
