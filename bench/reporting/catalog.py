@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "model": "python bench/bench_model.py models/mnist models/fashion-mnist --repeat 2000 --sweep",
     "import": "python bench/bench_import.py",
     "preprocess": "python bench/bench_preprocess.py",
+    "weights": "python bench/bench_weights.py",
     "upstream": "python bench/bench_upstream.py",
     "inference_http": (
         "python bench/bench_inference_http.py --model models/mnist --clients 32 --requests 3000"

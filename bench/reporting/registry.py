@@ -22,6 +22,7 @@ from reporting import (
     stdp,
     summary,
     training,
+    weights,
 )
 from reporting.catalog import render_commands
 from reporting.markdown import Renderer
@@ -71,4 +72,5 @@ REGIONS: dict[str, Renderer] = {
     "model-mnist-stdp": model_cards.render_stdp_model,
     "commands": render_commands,
     "readme-figures": render_readme,
+    "weights": weights.render_weights,
 }

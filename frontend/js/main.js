@@ -10,6 +10,7 @@ import { ModelList } from "./models.js";
 import { Predictor } from "./predictor.js";
 import { redrawSpikes } from "./spikes.js";
 import { bindUpload } from "./upload.js";
+import { WeightsPane } from "./weights.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,14 +34,24 @@ function bindJobForm(jobs) {
 
 function start() {
   const getKey = bindApiKey($("api-key"), $("api-key-forget"));
-  const models = new ModelList(getKey, { onActive: (m) => showActiveModel(m.version, m.dataset) });
+  const weights = new WeightsPane();
+  const models = new ModelList(getKey, {
+    onActive: (m) => {
+      showActiveModel(m.version, m.dataset);
+      weights.showActive(m);
+    },
+    onShowWeights: (m) => weights.showVersion(m),
+  });
 
   let predictor = null;
   const pad = new DrawPad($("pad"), {
     onChange: () => predictor?.drawingChanged(),
   });
   predictor = new Predictor(pad, {
-    onModelSeen: (version, dataset) => showActiveModel(version, dataset),
+    onModelSeen: (version, dataset) => {
+      showActiveModel(version, dataset);
+      weights.showActive({ version });
+    },
   });
 
   $("predict-btn").addEventListener("click", () => predictor.predictDrawing());

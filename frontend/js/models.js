@@ -113,6 +113,16 @@ export class ModelList {
       button.addEventListener("click", () => this.activate(model.version, button));
       action.append(button);
     }
+    if (this.hooks.onShowWeights) {
+      // A link, not a button: the row's one button stays the activation.
+      const weights = Object.assign(document.createElement("a"), { href: "#weights", textContent: "Weights", className: "weights-link" });
+      weights.setAttribute("aria-label", `Show the weights of version ${model.version}`);
+      weights.addEventListener("click", (event) => {
+        event.preventDefault();
+        this.hooks.onShowWeights(model);
+      });
+      action.append(weights);
+    }
     row.append(action);
     return row;
   }

@@ -40,6 +40,7 @@ from spikeglyph.errors import (
 from spikeglyph.schemas import JobKind, JobSubmit
 from tests.e2e.fake_inference import FakeModel, load_centroids, predict
 from tests.e2e.fake_jobs import FakeJobs, FakeRegistry
+from tests.e2e.fake_weights import install_weights
 
 REPO = Path(__file__).resolve().parents[2]
 # The gateway's Content-Security-Policy for the app: a page that breaks it fails the tests.
@@ -224,6 +225,8 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
         if not registry.activate(version):
             return refuse(ModelNotFound(f"No model version {version}."))
         return registry.active()
+
+    install_weights(app, registry)
 
     @app.get("/_fake/stats")
     async def fake_stats() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 Usage (against any running gateway, e.g. ``make run``)::
 
     python -m tests.e2e.screenshot --url http://localhost:8000 --out docs/screenshot.png
+    python -m tests.e2e.screenshot --weights docs/weights-stdp.png   # also the STDP weight grid
 
 Without ``--url`` it starts the fake gateway of the browser tests on a free port.
 """
@@ -36,6 +37,15 @@ def capture(page: Page, out: Path, sections: Path | None) -> None:
         page.screenshot(path=str(sections / "full-page.png"), full_page=True)
 
 
+def capture_weights(page: Page, out: Path) -> None:
+    """The Weights pane showing the STDP model's grid, chosen in the models list."""
+    row = page.locator("#models-table tr[data-version*='stdp']").first
+    row.get_by_role("link", name="Show the weights").click()
+    page.wait_for_selector("#weights[data-kind='stdp'][data-state='shown']")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.locator("#weights").screenshot(path=str(out))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running gateway; default: start the fake one")
@@ -44,6 +54,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--dark", action="store_true", help="the dark colour scheme")
+    parser.add_argument("--weights", type=Path, help="also save the STDP weight grid here")
     args = parser.parse_args()
 
     server = None
@@ -65,6 +76,8 @@ def main() -> None:
             )
             page.goto(url)
             capture(page, args.out, args.sections)
+            if args.weights:
+                capture_weights(page, args.weights)
             browser.close()
     finally:
         if server:

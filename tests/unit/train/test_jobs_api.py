@@ -137,6 +137,12 @@ def test_neurogenesis_changes_neuron_counts_and_still_exports(
     assert manifest.metrics["onnx_parity"]["identical_spike_counts"]
     net, _ = load_model(new_dir)
     assert net.fcs[0].out_features == report["units_after"][0]
+    # the weight figures' difference view knows which units went
+    from spikeglyph.weightviews import PRUNED, diff_set, figure_set
+
+    assert len(report["kept"][0]) == report["units_after"][0]
+    diff = diff_set(figure_set(new_dir), figure_set(tiny_model_dir)).figures[0]
+    assert diff.marks is not None and diff.marks.count(PRUNED) == report["pruned"][0] > 0
 
 
 def test_rebuild_without_changes_computes_the_same_function(tiny_model_dir: Path) -> None:

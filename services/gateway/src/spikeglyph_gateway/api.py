@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from spikeglyph_gateway.routes import feedback, jobs, models, predict, publish
+from spikeglyph_gateway.routes import feedback, jobs, models, predict, publish, weights
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(predict.router)
@@ -12,3 +12,4 @@ api_router.include_router(feedback.router)
 api_router.include_router(jobs.router)
 api_router.include_router(models.router)
 api_router.include_router(publish.router)
+api_router.include_router(weights.router)

@@ -26,6 +26,7 @@ from spikeglyph_gateway.metrics import GatewayMetrics
 from spikeglyph_gateway.ratelimit import RateLimiter
 from spikeglyph_gateway.replicas import ReplicaPool, resolve_ipv4
 from spikeglyph_gateway.upstream import AiohttpTransport
+from spikeglyph_gateway.weight_cache import WeightFigureCache
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Resources:
     jobs: AsyncJobStore
     registry: AsyncModelRegistry
     feedback: AsyncFeedbackStore
+    weights: WeightFigureCache  # figures per model version, computed once
 
 
 def build_limiter(settings: GatewaySettings) -> RateLimiter:
@@ -93,6 +95,7 @@ async def open_resources(
     )
     redis = connect_async(settings.redis_url)
     celery = build_celery(settings)
+    registry = AsyncModelRegistry.from_settings(redis, settings)
     resources = Resources(
         settings=settings,
         metrics=metrics,
@@ -102,8 +105,9 @@ async def open_resources(
         redis=redis,
         celery=celery,
         jobs=AsyncJobStore(redis),
-        registry=AsyncModelRegistry.from_settings(redis, settings),
+        registry=registry,
         feedback=AsyncFeedbackStore(redis),
+        weights=WeightFigureCache(registry),
     )
     await replicas.start()
     log.info("gateway routing to %d inference replica(s)", len(settings.inference_urls))

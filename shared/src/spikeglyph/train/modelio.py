@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as pkg_version
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors.numpy import save as save_numpy
 from safetensors.torch import load_file, save
 
 from spikeglyph.errors import InvalidModel
@@ -32,6 +34,12 @@ from spikeglyph.schemas import CLASS_NAMES
 from spikeglyph.train.export import export_onnx, exporting, parity, parity_ok, torch_outputs
 from spikeglyph.train.network import SpikingNet
 from spikeglyph.train.spec import ArchSpec, EncoderSpec
+from spikeglyph.weightviews.sta import (
+    STA_IMAGES,
+    STA_NAME,
+    STA_TENSOR,
+    spike_triggered_average,
+)
 
 
 def new_version(dataset: str, arch: str) -> str:
@@ -54,15 +62,28 @@ def write_trained_model(
     onnx_path: Path,
     *,
     overwrite: bool = False,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> Manifest:
     """Write a model directory at ``target`` (atomically): ``net``'s weights (safetensors), the
-    ONNX graph at ``onnx_path`` and ``manifest``, which records the versions of the libraries
-    writing it."""
+    ONNX graph at ``onnx_path``, any ``extra_files`` and ``manifest``, which records the
+    versions of the libraries writing it."""
     manifest = manifest.model_copy(update={"libraries": library_versions()})
     weights = save({k: v.contiguous() for k, v in net.state_dict().items()})
-    return write_model_dir(
-        target, manifest, {ONNX_NAME: onnx_path, WEIGHTS_NAME: weights}, overwrite=overwrite
-    )
+    files: dict[str, Path | bytes] = {ONNX_NAME: onnx_path, WEIGHTS_NAME: weights}
+    files.update(extra_files or {})
+    return write_model_dir(target, manifest, files, overwrite=overwrite)
+
+
+def sta_file(net: SpikingNet, images: np.ndarray) -> dict[str, bytes]:
+    """A conv network's spike-triggered averages over ``images`` (the export sample) as
+    :data:`~spikeglyph.weightviews.sta.STA_NAME`; nothing for other networks, whose hidden
+    weights are pictures already (see :mod:`spikeglyph.weightviews.sta`)."""
+    if len(net.convs) == 0 or len(images) == 0:
+        return {}
+    sample = images[:STA_IMAGES]
+    counts = torch_outputs(net, sample)["hidden_spikes"].sum(axis=1)
+    sta = spike_triggered_average(sample, counts)
+    return {STA_NAME: save_numpy({STA_TENSOR: sta})}
 
 
 @torch.no_grad()
@@ -148,7 +169,14 @@ def save_model(
             parent=parent,
             training=training,
         )
-        return write_trained_model(target, net, manifest, onnx_path, overwrite=overwrite)
+        return write_trained_model(
+            target,
+            net,
+            manifest,
+            onnx_path,
+            overwrite=overwrite,
+            extra_files=sta_file(net, sample_images),
+        )
 
 
 def load_model(model_dir: Path) -> tuple[SpikingNet, Manifest]:

@@ -117,6 +117,9 @@ def _metrics(
         "units_after": [len(p.keep) + p.grow for p in plans],
         "pruned": [len(s.spikes) - len(p.keep) for s, p in zip(stats, plans, strict=True)],
         "grown": [p.grow for p in plans],
+        # which of the base's units each layer kept (the grown ones follow them), so the
+        # weight figures can show what changed, unit by unit
+        "kept": [p.keep.tolist() for p in plans],
         "val_accuracy_before": acc_before["accuracy"],
         "val_accuracy_after": acc_after["accuracy"],
         "sops_before": sops_before,
