@@ -90,7 +90,22 @@ async def weight_figures(
     summary="One weight figure as a PNG",
     response_class=Response,
     responses={
-        200: {"description": "The figure, as the page draws it.", "content": {"image/png": {}}},
+        200: {
+            "description": "The figure, as the page draws it.",
+            "content": {
+                "image/png": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "examples": {
+                        "conv1": {
+                            "summary": "The shipped MNIST model's first-layer kernels",
+                            # where `make run` serves it (an absolute URI, as OpenAPI asks)
+                            "externalValue": "http://127.0.0.1:8000/api/v1/models/"
+                            "mnist-conv-20261129-093900-c29a/weights/conv1.png",
+                        }
+                    },
+                }
+            },
+        },
         **error_responses(400, 404, 422, 503),
     },
 )
