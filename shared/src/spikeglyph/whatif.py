@@ -34,10 +34,14 @@ def _in_range(name: str, bounds: tuple[float, float]) -> AfterValidator:
 
     def check(value: Any) -> Any:
         if value is not None and not low <= value <= high:
-            raise ValueError(f"{name} must be between {low:g} and {high:g}")
+            raise ValueError(f"{name} must be between {_number(low)} and {_number(high)}")
         return value
 
     return AfterValidator(check)
+
+
+def _number(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def _bounds(bounds: tuple[float, float]) -> dict[str, Any]:
