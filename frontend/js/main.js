@@ -6,6 +6,7 @@ import { bindJobDefaults } from "./defaults.js";
 import { DrawPad } from "./drawpad.js";
 import { JobHistory } from "./joblist.js";
 import { JobRunner, readParams } from "./jobs.js";
+import { startLab } from "./lab.js";
 import { ModelList } from "./models.js";
 import { Predictor } from "./predictor.js";
 import { redrawSpikes } from "./spikes.js";
@@ -35,12 +36,14 @@ function start() {
   const getKey = bindApiKey($("api-key"), $("api-key-forget"));
   const models = new ModelList(getKey, { onActive: (m) => showActiveModel(m.version, m.dataset) });
 
+  const lab = startLab($("main"));
   let predictor = null;
   const pad = new DrawPad($("pad"), {
     onChange: () => predictor?.drawingChanged(),
   });
   predictor = new Predictor(pad, {
     onModelSeen: (version, dataset) => showActiveModel(version, dataset),
+    onPrediction: (prediction, image) => lab.show(prediction, image),
   });
 
   $("predict-btn").addEventListener("click", () => predictor.predictDrawing());
@@ -93,7 +96,10 @@ function start() {
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(redrawSpikes, 120);
+    resizeTimer = setTimeout(() => {
+      redrawSpikes();
+      lab.redraw();
+    }, 120);
   });
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawSpikes);
   document.body.dataset.ready = "true";
