@@ -3,6 +3,8 @@
 Usage (against any running gateway, e.g. ``make run``)::
 
     python -m tests.e2e.screenshot --url http://localhost:8000 --out docs/screenshot.png
+    python -m tests.e2e.screenshot --url http://localhost:8000 --dashboard docs/dashboard.png \
+        --width 1440 --height 900 --out /tmp/page.png
 
 Without ``--url`` it starts the fake gateway of the browser tests on a free port.
 """
@@ -21,6 +23,20 @@ from tests.e2e.pages import SEVEN, draw
 from tests.support.procs import ServiceProcess, free_port, wait_http_ok
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def capture_dashboard(page: Page, out: Path) -> None:
+    """The dashboard after a prediction with one knob turned (threshold × 1.5)."""
+    page.eval_on_selector(
+        "#whatif-threshold",
+        """(el) => { el.value = "1.5";
+                     el.dispatchEvent(new Event("input", { bubbles: true })); }""",
+    )
+    page.wait_for_selector("#whatif[data-state='shown']")
+    page.wait_for_selector("#activity[data-state='shown']")
+    page.get_by_role("button", name="Collapse Train and manage models").click()
+    page.wait_for_timeout(400)
+    page.locator("#main").screenshot(path=str(out))
 
 
 def capture(page: Page, out: Path, sections: Path | None) -> None:
@@ -44,6 +60,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--dark", action="store_true", help="the dark colour scheme")
+    parser.add_argument("--dashboard", type=Path, help="also save the dashboard with a knob turned")
     args = parser.parse_args()
 
     server = None
@@ -65,6 +82,8 @@ def main() -> None:
             )
             page.goto(url)
             capture(page, args.out, args.sections)
+            if args.dashboard:
+                capture_dashboard(page, args.dashboard)
             browser.close()
     finally:
         if server:

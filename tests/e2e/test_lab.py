@@ -153,7 +153,7 @@ def test_a_laptop_screen_shows_the_prediction_panes_at_once(
     predict_seven(page)
     turn(page, lambda: set_range(page, "#whatif-threshold", 1.5))
     page.evaluate("() => window.scrollTo(0, document.getElementById('main').offsetTop)")
-    for pane in ("result", "spikes", "replay", "activity", "energy"):
+    for pane in ("result", "spikes", "replay", "activity", "energy", "whatif"):
         top = page.locator(f"#{pane}").evaluate("(el) => el.getBoundingClientRect().top")
         assert 0 <= top < viewport["height"], (pane, top)
     page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
