@@ -21,6 +21,7 @@ batch of two.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,15 +71,24 @@ class WhatIfRunner:
 
     def answer(self, image: np.ndarray, knobs: WhatIfKnobs) -> WhatIfAnswer:
         """The baseline and the knobs' answer for one preprocessed 28×28 image."""
-        started = time.perf_counter()
-        encoder, steps = self.manifest.encoder, self.manifest.timesteps
-        base, turned = resolve(WhatIfKnobs(), encoder, steps), resolve(knobs, encoder, steps)
-        if turned.timesteps > self.max_timesteps:
+        base, turned = self.resolve(WhatIfKnobs()), self.resolve(knobs)
+        baseline, whatif = self.run([(image, base), (image, turned)])
+        return WhatIfAnswer(baseline=baseline, whatif=whatif, baseline_knobs=base, knobs=turned)
+
+    def resolve(self, knobs: WhatIfKnobs) -> ResolvedKnobs:
+        """The knobs with the model's own settings filled in, checked against this graph."""
+        resolved = resolve(knobs, self.manifest.encoder, self.manifest.timesteps)
+        if resolved.timesteps > self.max_timesteps:
             raise InvalidRequest(
                 f"timesteps must be between 1 and {self.max_timesteps} for this model"
             )
-        seen = [perturb(image, k) for k in (base, turned)]
-        gain = float(encoder.get("gain", 1.0))
+        return resolved
+
+    def run(self, items: Sequence[tuple[np.ndarray, ResolvedKnobs]]) -> list[Prediction]:
+        """Answer each (28×28 image, knobs) pair; all of them run as one batch."""
+        started = time.perf_counter()
+        gain = float(self.manifest.encoder.get("gain", 1.0))
+        seen = [perturb(image, knobs) for image, knobs in items]
         drives = np.stack(
             [
                 drive(
@@ -89,21 +99,18 @@ class WhatIfRunner:
                     seed=k.seed,
                     gain=gain,
                 )
-                for x, k in zip(seen, (base, turned), strict=True)
+                for x, (_, k) in zip(seen, items, strict=True)
             ]
         )
-        scales = np.array([base.threshold_scale, turned.threshold_scale], dtype=np.float32)
+        scales = np.array([k.threshold_scale for _, k in items], dtype=np.float32)
         values = self.session.run(list(OUTPUTS), {"drive": drives, "threshold_scale": scales})
         out = dict(zip(OUTPUTS, values, strict=True))
-        latency = LatencyMs(compute=_ms(time.perf_counter() - started), total=0.0)
-        latency.total = latency.compute
-        answers = [
-            self._prediction(out, i, k, seen[i], drives[i], latency)
-            for i, k in enumerate((base, turned))
+        compute = _ms(time.perf_counter() - started)
+        latency = LatencyMs(compute=compute, total=compute)
+        return [
+            self._prediction(out, i, knobs, seen[i], drives[i], latency)
+            for i, (_, knobs) in enumerate(items)
         ]
-        return WhatIfAnswer(
-            baseline=answers[0], whatif=answers[1], baseline_knobs=base, knobs=turned
-        )
 
     def _prediction(
         self,

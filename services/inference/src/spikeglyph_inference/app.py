@@ -135,10 +135,9 @@ def _body_limit(settings: Settings) -> Callable[[Scope], int | None]:
         path = str(scope.get("path", ""))
         if path.endswith("/predict/batch"):
             return image * settings.max_batch_files + envelope
-        if path.endswith("/predict/whatif"):
-            return base64_limit(image)  # JSON only: the image in base64 and the knobs
         if not path.endswith("/predict"):
-            return envelope
+            # What-if is JSON only: the image in base64 and the knobs.
+            return base64_limit(image) if path.endswith("/predict/whatif") else envelope
         kind = dict(scope.get("headers", [])).get(b"content-type", b"").lower()
         if kind.startswith(b"application/json"):
             return base64_limit(image)
