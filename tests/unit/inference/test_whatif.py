@@ -131,3 +131,45 @@ def test_a_version_without_a_whatif_graph_says_so(tmp_path: Path) -> None:
         answer = client.post("/v1/predict/whatif", json={"image": SEVEN})
         assert answer.status_code == 409
         assert answer.json()["error"]["code"] == "whatif_unavailable"
+
+
+def test_predictions_never_load_the_whatif_graph(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "models" / "mnist", tmp_path / "mnist")
+    for client in _client(tmp_path):
+        for _ in range(3):
+            assert client.post("/v1/predict", json={"image": SEVEN}).status_code == 200
+        runners = client.app.state.whatif  # type: ignore[attr-defined]
+        assert runners._runner is None
+        assert client.post("/v1/predict/whatif", json={"image": SEVEN}).status_code == 200
+        assert runners._runner is not None
+
+
+def test_the_whatif_graph_follows_the_served_version(tmp_path: Path) -> None:
+    from spikeglyph.modeldir import load_manifest, write_model_dir
+    from spikeglyph_inference.whatif import WhatIfRunners
+
+    source = REPO / "models" / "mnist"
+    first = ModelRunner(source, device="cpu")
+    manifest = load_manifest(source).model_copy(update={"version": "mnist-copy"})
+    files = {name: source / name for name in manifest.files}
+    write_model_dir(tmp_path / "copy", manifest, files)
+    second = ModelRunner(tmp_path / "copy", device="cpu")
+    runners = WhatIfRunners(Settings(device="cpu"))
+    runner = runners.runner_for(first)
+    assert runners.runner_for(first) is runner  # loaded once per version
+    swapped = runners.runner_for(second)
+    assert swapped is not runner and swapped.manifest.version == "mnist-copy"
+
+
+def test_at_most_two_whatif_runs_at_once() -> None:
+    import asyncio
+
+    from spikeglyph.errors import ServiceOverloaded
+    from spikeglyph.whatif import WhatIfKnobs
+    from spikeglyph_inference.whatif import MAX_RUNNING, WhatIfRunners
+
+    runners = WhatIfRunners(Settings(device="cpu"))
+    runners._running = MAX_RUNNING  # two runs in flight
+    served = ModelRunner(REPO / "models" / "mnist", device="cpu")
+    with pytest.raises(ServiceOverloaded):
+        asyncio.run(runners.answer(served, b"", WhatIfKnobs()))
