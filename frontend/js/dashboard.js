@@ -41,6 +41,11 @@ export function bindDashboard(main, { onExpand } = {}) {
     const key = paneKey(card);
     const heading = card.querySelector("h2");
     if (!key || !heading) continue;
+    // The card's child that holds the title stays visible when the pane is collapsed (the
+    // title itself, or a header row around it).
+    let head = heading;
+    while (head.parentElement !== card) head = head.parentElement;
+    head.classList.add("pane-head");
     const button = document.createElement("button");
     button.type = "button";
     button.className = "pane-toggle";
