@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "stdp_accuracy": "python bench/bench_stdp.py --neurons 100,400 --max-samples 22000",
     "energy": "python bench/bench_energy.py",
     "nir": "python bench/bench_nir.py",
+    "whatif": "python bench/bench_whatif.py",
     "reproduce": "python bench/reproduce_models.py models/<model> --threads 1",
 }
 

@@ -6,6 +6,7 @@ import { bindJobDefaults } from "./defaults.js";
 import { DrawPad } from "./drawpad.js";
 import { JobHistory } from "./joblist.js";
 import { JobRunner, readParams } from "./jobs.js";
+import { startLab } from "./lab.js";
 import { ModelList } from "./models.js";
 import { Predictor } from "./predictor.js";
 import { redrawSpikes } from "./spikes.js";
@@ -43,6 +44,7 @@ function start() {
     onShowWeights: (m) => weights.showVersion(m),
   });
 
+  const lab = startLab($("main"));
   let predictor = null;
   const pad = new DrawPad($("pad"), {
     onChange: () => predictor?.drawingChanged(),
@@ -52,6 +54,7 @@ function start() {
       showActiveModel(version, dataset);
       weights.showActive({ version });
     },
+    onPrediction: (prediction, image) => lab.show(prediction, image),
   });
 
   $("predict-btn").addEventListener("click", () => predictor.predictDrawing());
@@ -104,7 +107,10 @@ function start() {
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(redrawSpikes, 120);
+    resizeTimer = setTimeout(() => {
+      redrawSpikes();
+      lab.redraw();
+    }, 120);
   });
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawSpikes);
   document.body.dataset.ready = "true";

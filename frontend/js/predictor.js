@@ -13,7 +13,8 @@ const BIG_UPLOAD_BYTES = 4_000_000;
 export class Predictor {
   /**
    * @param {import("./drawpad.js").DrawPad} pad
-   * @param {{onModelSeen?: (version: string, dataset: string) => void}} hooks
+   * @param {{onModelSeen?: (version: string, dataset: string) => void,
+   *          onPrediction?: (prediction: object, image: Blob) => void}} hooks
    */
   constructor(pad, hooks = {}) {
     this.pad = pad;
@@ -72,6 +73,7 @@ export class Predictor {
       renderSpikes(prediction);
       renderEnergy(prediction.energy);
       this.hooks.onModelSeen?.(prediction.model_version, prediction.dataset);
+      this.hooks.onPrediction?.(prediction, image);
       if (doneMessage) showStatus(`${doneMessage}: ${prediction.label} (${Math.round(prediction.confidence * 100)} %).`);
     } catch (err) {
       // A server may refuse a big upload by closing the connection before the browser has

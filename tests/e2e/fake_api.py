@@ -41,6 +41,7 @@ from spikeglyph.schemas import JobKind, JobSubmit
 from tests.e2e.fake_inference import FakeModel, load_centroids, predict
 from tests.e2e.fake_jobs import FakeJobs, FakeRegistry
 from tests.e2e.fake_weights import install_weights
+from tests.e2e.fake_whatif import add_whatif_route
 
 REPO = Path(__file__).resolve().parents[2]
 # The gateway's Content-Security-Policy for the app: a page that breaks it fails the tests.
@@ -158,6 +159,8 @@ def create_app(frontend: Path, api_key: str, predict_delay: float, max_bytes: in
         answer["latency_ms"]["total"] = (time.perf_counter() - started) * 1000
         answer["latency_ms"]["gateway"] = 0.4
         return JSONResponse(answer)
+
+    add_whatif_route(app, active_model)
 
     @app.post("/api/v1/feedback", status_code=202)
     async def feedback(request: Request) -> JSONResponse:

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 from spikeglyph.schemas import JobEvent, JobInfo, JobKind, JobProgress, JobState
+from tests.e2e.fake_whatif import fake_activity
 
 STEP_S = 0.12
 STEPS_PER_EPOCH = 4
@@ -32,6 +33,7 @@ def _manifest(version: str, days_ago: float, parent: str | None, **extra: Any) -
         "neurons": {"conv1": 6912, "conv2": 4096, "fc_out": 10},
         "parent": parent,
         "created_at": created.isoformat(),
+        "variants": {"activity": fake_activity(8)},
         **extra,
     }
 

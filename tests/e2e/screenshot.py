@@ -4,6 +4,8 @@ Usage (against any running gateway, e.g. ``make run``)::
 
     python -m tests.e2e.screenshot --url http://localhost:8000 --out docs/screenshot.png
     python -m tests.e2e.screenshot --weights docs/weights-stdp.png   # also the STDP weight grid
+    python -m tests.e2e.screenshot --url http://localhost:8000 --dashboard docs/dashboard.png \
+        --width 1440 --height 900 --out /tmp/page.png
 
 Without ``--url`` it starts the fake gateway of the browser tests on a free port.
 """
@@ -22,6 +24,20 @@ from tests.e2e.pages import SEVEN, draw
 from tests.support.procs import ServiceProcess, free_port, wait_http_ok
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def capture_dashboard(page: Page, out: Path) -> None:
+    """The dashboard after a prediction with one knob turned (threshold × 1.5)."""
+    page.eval_on_selector(
+        "#whatif-threshold",
+        """(el) => { el.value = "1.5";
+                     el.dispatchEvent(new Event("input", { bubbles: true })); }""",
+    )
+    page.wait_for_selector("#whatif[data-state='shown']")
+    page.wait_for_selector("#activity[data-state='shown']")
+    page.get_by_role("button", name="Collapse Train and manage models").click()
+    page.wait_for_timeout(400)
+    page.locator("#main").screenshot(path=str(out))
 
 
 def capture(page: Page, out: Path, sections: Path | None) -> None:
@@ -55,6 +71,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--dark", action="store_true", help="the dark colour scheme")
     parser.add_argument("--weights", type=Path, help="also save the STDP weight grid here")
+    parser.add_argument("--dashboard", type=Path, help="also save the dashboard with a knob turned")
     args = parser.parse_args()
 
     server = None
@@ -78,6 +95,8 @@ def main() -> None:
             capture(page, args.out, args.sections)
             if args.weights:
                 capture_weights(page, args.weights)
+            if args.dashboard:
+                capture_dashboard(page, args.dashboard)
             browser.close()
     finally:
         if server:

@@ -232,6 +232,14 @@ class VersionConflict(ModelError):
     status = 409
 
 
+class WhatIfUnavailable(ModelError):
+    """The served version has no what-if graph (exported before it existed, or a family
+    without one): ``spikeglyph export --model DIR --whatif`` adds it to a new version."""
+
+    code = "whatif_unavailable"
+    status = 409
+
+
 class RegistryUnavailable(SpikeGlyphError):
     """Redis cannot be reached right now."""
 

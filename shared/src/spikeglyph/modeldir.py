@@ -6,6 +6,7 @@ Layout (fixed by DESIGN.md)::
     <version>/model.onnx           the unrolled T-step network ONNX Runtime serves
     <version>/weights.safetensors  the trainable tensors (never a pickle)
     <version>/model.int8.onnx      optional quantised copy, listed in the manifest as well
+    <version>/model.whatif.onnx    optional what-if graph (knobs as inputs), listed as well
 
 :func:`load_manifest` verifies every listed file before anything reads it, so a tampered or
 truncated file is refused with :class:`~spikeglyph.errors.ChecksumMismatch`.
@@ -34,6 +35,7 @@ MANIFEST_NAME = "manifest.json"
 ONNX_NAME = "model.onnx"
 WEIGHTS_NAME = "weights.safetensors"
 INT8_ONNX_NAME = "model.int8.onnx"
+WHATIF_ONNX_NAME = "model.whatif.onnx"
 SCHEMA_VERSION = 1
 # Bumped whenever spikeglyph.preprocess changes what a model sees.
 PREPROCESSING_VERSION = 1

@@ -75,6 +75,10 @@ def test_train_evaluate_finetune_and_neurogenesis_through_the_worker(
         {"type": e["type"], "version": e["version"]} for e in published
     ]
     assert client.registry.active_version() == version
+    # Published with its lab variants: the what-if graph (parity-checked) and the reference.
+    trained = client.registry.get(version)
+    assert trained.variants["whatif"]["parity"]["identical_spike_counts"] is True
+    assert trained.variants["activity"]["timesteps"] == trained.timesteps
     events = _events(client, job_id)
     assert [e.state for e in events if e.type != "progress"] == [
         JobState.queued,
@@ -122,6 +126,7 @@ def test_train_evaluate_finetune_and_neurogenesis_through_the_worker(
     assert client.registry.active_version() == version
     grown_dir, grown_manifest = client.registry.load_verified(info.result["version"])
     assert grown_manifest.metrics["onnx_parity"]["identical_spike_counts"] is True
+    assert "model.whatif.onnx" in grown_manifest.files  # the knobs follow a grown network
     outputs = ModelRunner(grown_dir, device="cpu").run(images / 255.0)
     assert outputs.logits.shape == (4, 10)
 

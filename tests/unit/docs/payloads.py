@@ -231,4 +231,18 @@ PAYLOADS: dict[str, dict[str, object]] = {
             },
         }],
     },
+    "whatif": {
+        "split": "test",
+        "models": [{
+            "model": "models/mnist", "version": "v1", "dataset": "mnist", "timesteps": 4,
+            "encoder": "direct", "n": 2000, "served_agreement": 1.0,
+            "sweep": [
+                {"knob": "model's own", "setting": "–", "knobs": {}, "accuracy": 0.992,
+                 "spikes_per_image": 3012.4, "snn_nj_per_image": 1170.2},
+                {"knob": "threshold_scale", "setting": "2", "knobs": {}, "accuracy": 0.9745,
+                 "spikes_per_image": 1490.0, "snn_nj_per_image": 801.0},
+            ],
+            "timing": {"predict_ms": 0.29, "whatif_ms": 1.48, "ratio": 5.1, "calls": 300},
+        }],
+    },
 }  # fmt: skip

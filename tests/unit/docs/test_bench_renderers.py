@@ -69,6 +69,7 @@ CASES = [
     ("stdp_accuracy", "stdp-accuracy", "| 400 | 22,000 | 87.24 % | **88.80 %** |", None),
     ("energy", "energy", "| 805,429 | 107,584 | 1,330,752 | 1.22 | 6.12 | **5.02×** |", None),
     ("energy", "energy", "| **5.02×** | 5.09× | 2.21× | 1.46× | 19,880 |", None),
+    ("whatif", "whatif", "| `threshold_scale` | 2 | 97.45 % | -1.75 pts | 1,490 | 801 nJ |", None),
 ]
 
 

@@ -41,7 +41,9 @@ def shipped_entries() -> list[tuple[str, bytes]]:
 
 def test_a_shipped_model_round_trips(tmp_path: Path) -> None:
     archive = pack(SHIPPED)
-    assert set(members(archive)) == {"manifest.json", "model.onnx", "weights.safetensors"}
+    listed = set(load_manifest(SHIPPED).files)
+    assert {"model.onnx", "weights.safetensors", "model.whatif.onnx"} <= listed
+    assert set(members(archive)) == {"manifest.json", *listed}
     manifest = unpack(archive, tmp_path)
     assert manifest == load_manifest(SHIPPED)
     assert (tmp_path / "model.onnx").read_bytes() == (SHIPPED / "model.onnx").read_bytes()

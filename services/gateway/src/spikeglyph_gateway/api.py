@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from spikeglyph_gateway.routes import feedback, jobs, models, predict, publish, weights
+from spikeglyph_gateway.routes import feedback, jobs, models, predict, publish, weights, whatif
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(predict.router)
+api_router.include_router(whatif.router)
 api_router.include_router(feedback.router)
 api_router.include_router(jobs.router)
 api_router.include_router(models.router)

@@ -6,6 +6,7 @@ Endpoints (service-internal; the gateway publishes them under ``/api/v1``):
 ``POST /v1/predict``        one image: multipart ``file``, raw ``image/*`` body, or JSON
                             ``{"image": data URL | base64}`` → :class:`Prediction`
 ``POST /v1/predict/batch``  multipart ``files`` → ``{"results": [Prediction, ...]}``
+``POST /v1/predict/whatif`` JSON image and knobs → :class:`~spikeglyph.whatif.WhatIfAnswer`
 ``GET /v1/model``           manifest of the served version
 ``GET /healthz``            liveness
 ``GET /readyz``             200 once a verified model is warm, else 503 ``not_ready``
@@ -50,6 +51,7 @@ from spikeglyph_inference.predictor import ImagePreparer, inline_preparer, stand
 from spikeglyph_inference.request_context import RequestContextMiddleware
 from spikeglyph_inference.request_images import base64_limit
 from spikeglyph_inference.settings import Settings
+from spikeglyph_inference.whatif import WhatIfRunners
 
 
 def onnx_runner_factory(settings: Settings) -> RunnerFactory:
@@ -106,6 +108,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.whatif = WhatIfRunners(settings)  # loads nothing until a what-if request
     install_error_handlers(app)
     app.include_router(api_router)
     # The last added runs first: the request id exists before the size limit refuses a body.
@@ -133,7 +136,8 @@ def _body_limit(settings: Settings) -> Callable[[Scope], int | None]:
         if path.endswith("/predict/batch"):
             return image * settings.max_batch_files + envelope
         if not path.endswith("/predict"):
-            return envelope
+            # What-if is JSON only: the image in base64 and the knobs.
+            return base64_limit(image) if path.endswith("/predict/whatif") else envelope
         kind = dict(scope.get("headers", [])).get(b"content-type", b"").lower()
         if kind.startswith(b"application/json"):
             return base64_limit(image)

@@ -117,7 +117,12 @@ def _from_json(body: bytes, max_bytes: int) -> bytes:
         payload = ImagePayload.model_validate_json(body)
     except ValidationError as exc:
         raise InvalidRequest(validation_message(exc.errors(include_input=False))) from None
-    text = payload.image.strip()
+    return image_from_text(payload.image, max_bytes)
+
+
+def image_from_text(text: str, max_bytes: int) -> bytes:
+    """The image bytes of a data URL or plain base64 text, within ``max_bytes``."""
+    text = text.strip()
     match = _DATA_URL.match(text)
     if match:
         mime = (match.group("mime") or "").lower()

@@ -16,6 +16,13 @@ from spikeglyph.settings import CoreSettings
 def export(
     model: Annotated[Path, typer.Option(help="Model directory to (re)export.")],
     int8: Annotated[bool, typer.Option(help="Also write the int8-quantised copy.")] = False,
+    whatif: Annotated[
+        bool,
+        typer.Option(
+            help="Add the what-if graph (knobs as inputs; surrogate models) and the reference "
+            "activity of the validation split to MODEL as it is (model.onnx untouched)."
+        ),
+    ] = False,
     data_dir: Annotated[
         Path | None, typer.Option(help="Dataset root (for --int8 accuracy and --check).")
     ] = None,
@@ -38,7 +45,8 @@ def export(
 ) -> None:
     """(Re)write the ONNX graph from the weights; ``--int8`` adds a quantised copy.
 
-    ``--fixed-point`` and ``--nir`` leave MODEL as it is and write new artifacts instead.
+    ``--whatif`` adds the what-if graph and the reference activity and leaves the served graph
+    as it is; ``--fixed-point`` and ``--nir`` leave MODEL as it is and write new artifacts.
     """
     from spikeglyph.train.quantize import add_int8_variant, reexport
 
@@ -48,8 +56,15 @@ def export(
     if fixed_point is not None or nir is not None:
         _export_portable(model, fixed_point, nir, data_dir or settings.data_dir, check)
         return
+    if whatif and int8:
+        fail(ValueError("--whatif adds to the model as it is: run --int8 separately, first"))
     try:
-        manifest = reexport(model, data_dir=data_dir or settings.data_dir)
+        if whatif:
+            from spikeglyph.train.whatif_export import add_lab_variants
+
+            manifest = add_lab_variants(model, data_dir=data_dir or settings.data_dir)
+        else:
+            manifest = reexport(model, data_dir=data_dir or settings.data_dir)
         if int8:
             manifest = add_int8_variant(model, data_dir=data_dir or settings.data_dir)
     except (SpikeGlyphError, OSError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -40,8 +40,30 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
         "parent": manifest.parent or "–",
         "created": manifest.created_at.isoformat(),
         "files": ", ".join(f"{k} ({v[:10]}…)" for k, v in manifest.files.items()),
-        "variants": json.dumps(manifest.variants) if manifest.variants else "–",
+        "variants": _variants(manifest.variants),
     }
     for key, value in rows.items():
         table.add_row(key, value)
     out.print(table)
+
+
+def _variants(variants: dict[str, Any]) -> str:
+    """Each variant in a line: the int8 copy in full, the lab variants summarised (the
+    reference activity is a histogram per layer: too long for a terminal)."""
+    if not variants:
+        return "–"
+    lines = []
+    for name, value in variants.items():
+        if name == "activity" and isinstance(value, dict):
+            lines.append(
+                f"activity: reference of {value.get('n')} images ({value.get('reference')})"
+            )
+        elif name == "whatif" and isinstance(value, dict):
+            parity = value.get("parity", {})
+            lines.append(
+                f"whatif: {value.get('file')}, up to {value.get('max_timesteps')} steps, "
+                f"identical spike counts: {parity.get('identical_spike_counts')}"
+            )
+        else:
+            lines.append(f"{name}: {json.dumps(value)}")
+    return "\n".join(lines)

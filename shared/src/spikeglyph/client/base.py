@@ -64,6 +64,7 @@ class ClientBase(ABC, Generic[Http, Transport]):
     # --- predictions --------------------------------------------------------------------------
     predict = Endpoint(calls.predict)
     predict_batch = Endpoint(calls.predict_batch)
+    predict_whatif = Endpoint(calls.predict_whatif)
     feedback = Endpoint(calls.feedback)
     # --- jobs ---------------------------------------------------------------------------------
     submit_job = Endpoint(calls.submit_job)

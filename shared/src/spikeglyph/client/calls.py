@@ -8,6 +8,7 @@ send what they are given, so the two clients cannot drift apart. Nothing here do
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from spikeglyph.schemas import (
     Prediction,
     RegistryEvent,
 )
+from spikeglyph.whatif import Occlusion, WhatIfAnswer
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -44,6 +46,7 @@ JOB_LIST = TypeAdapter(list[JobInfo])
 MODEL = TypeAdapter(ModelSummary)
 MODEL_LIST = TypeAdapter(list[ModelSummary])
 REGISTRY_EVENT = TypeAdapter(RegistryEvent)
+WHATIF = TypeAdapter(WhatIfAnswer)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,34 @@ def predict_batch(images: Sequence[ImageInput], *, compact: bool = False) -> Cal
         params=_compact(compact),
         files=[("files", to_upload(image, f"image{i}")) for i, image in enumerate(images)],
     )
+
+
+def predict_whatif(
+    image: ImageInput,
+    *,
+    threshold_scale: float = 1.0,
+    timesteps: int | None = None,
+    encoder: str | None = None,
+    seed: int | None = None,
+    noise: float = 0.0,
+    occlusion: Occlusion | Mapping[str, int] | None = None,
+) -> Call[WhatIfAnswer]:
+    """Recognise one image with the model's own settings and with the knobs turned: the
+    threshold scale (0.25–4), time steps (1–16), encoder (``direct``, ``rate``, ``latency``),
+    its ``seed``, Gaussian ``noise`` (0–1) and an ``occlusion`` rectangle of the 28×28 input.
+    ``None`` keeps the model's own setting; a knob out of range is a 422 naming it."""
+    _, data, _ = to_upload(image)
+    body: dict[str, Any] = {
+        "image": base64.b64encode(data).decode("ascii"),
+        "threshold_scale": threshold_scale,
+        "noise": noise,
+    }
+    optional = {"timesteps": timesteps, "encoder": encoder, "seed": seed}
+    body.update({name: value for name, value in optional.items() if value is not None})
+    if occlusion is not None:
+        box = occlusion.model_dump() if isinstance(occlusion, Occlusion) else dict(occlusion)
+        body["occlusion"] = box
+    return Call("POST", f"{API}/predict/whatif", WHATIF.validate_json, idempotent=True, json=body)
 
 
 def feedback(image: ImageInput, label: int, *, model_version: str | None = None) -> Call[str]:

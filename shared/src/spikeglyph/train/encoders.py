@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import torch
 
+from spikeglyph.encoding import LATENCY_FLOOR
 from spikeglyph.train.spec import EncoderSpec
-
-LATENCY_FLOOR = 0.05
 
 
 def fixed_noise(spec: EncoderSpec, steps: int) -> torch.Tensor:

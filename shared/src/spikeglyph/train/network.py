@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from spikeglyph.encoding import MNIST_MEAN, MNIST_STD
 from spikeglyph.train.encoders import fixed_noise, latency_encode, rate_encode
 from spikeglyph.train.neurons import if_readout
 from spikeglyph.train.opcount import conv_fanout as conv_fanout
@@ -24,8 +25,6 @@ from spikeglyph.train.opcount import per_step_total as per_step_total
 from spikeglyph.train.plif import PLIF
 from spikeglyph.train.spec import ArchSpec, EncoderSpec
 from spikeglyph.train.surrogate import SpikeFn, heaviside, spike_fn
-
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 
 @dataclass
@@ -173,21 +172,37 @@ class SpikingNet(nn.Module):
     ) -> NetOutputs:
         """Run the T steps. ``taps``, when given, receives each hidden layer's spike tensor
         ``[T, B, units, ...]`` (structural plasticity measures saliency on them)."""
-        # Every reshape below names its sizes as Python ints (batch as -1), so the exported
-        # graph holds constant shapes instead of Shape/Gather/Concat chains.
         x, static = self._encode(images)  # static [B,1,28,28] or spikes [T,B,1,28,28]
-        run = _Pass(self.spike(), static, telemetry, None if static else x)
-        x = self._conv_layers(x, run)
-        x = x.reshape(-1, 28 * 28) if run.static else x.reshape(self.timesteps, -1, self._flat)
-        x = self._fc_layers(x, run)
-        if telemetry:
-            run.count_sops(x, self.timesteps, self.readout.in_features, self.readout.out_features)
-        current = self.readout(x)  # [T, B, C]
+        current, run = self.propagate(x, static=static, telemetry=telemetry)
         if taps is not None:
             taps.extend(run.spikes)
         if not telemetry:
             return NetOutputs(logits=current.mean(0), rates=[s.mean() for s in run.spikes])
         return self._with_telemetry(current, run)
+
+    def propagate(
+        self,
+        x: torch.Tensor,
+        *,
+        static: bool,
+        telemetry: bool = False,
+        threshold_scale: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, _Pass]:
+        """The readout current ``[T, B, C]`` for an encoded input (a static current
+        ``[B,1,28,28]`` or a drive per step ``[T,B,1,28,28]``) and what the pass gathered.
+
+        ``threshold_scale`` ``[B]`` multiplies every hidden neuron's threshold per sample (the
+        what-if graph's knob); the readout's is the caller's to scale.
+        """
+        # Every reshape below names its sizes as Python ints (batch as -1), so the exported
+        # graph holds constant shapes instead of Shape/Gather/Concat chains.
+        run = _Pass(self.spike(), static, telemetry, None if static else x, threshold_scale)
+        x = self._conv_layers(x, run)
+        x = x.reshape(-1, 28 * 28) if run.static else x.reshape(self.timesteps, -1, self._flat)
+        x = self._fc_layers(x, run)
+        if telemetry:
+            run.count_sops(x, self.timesteps, self.readout.in_features, self.readout.out_features)
+        return self.readout(x), run
 
     def _conv_layers(self, x: torch.Tensor, run: _Pass) -> torch.Tensor:
         t_steps, pool_current = self.timesteps, self.arch.pool == "current"
@@ -199,7 +214,7 @@ class SpikingNet(nn.Module):
             if run.static:
                 cur = norm(conv(x))
                 pooled = F.max_pool2d(cur, 2) if pool_current else cur
-                trace = lif(pooled, run.spike, steps=t_steps)
+                trace = lif(pooled, run.spike, steps=t_steps, scale=run.threshold_scale)
                 run.static = False
             else:
                 if run.telemetry:
@@ -210,7 +225,11 @@ class SpikingNet(nn.Module):
                 cur = norm(conv(x if i else x.reshape(-1, in_channels, size, size)))
                 if pool_current:
                     cur = F.max_pool2d(cur, 2)
-                trace = lif(cur.reshape(t_steps, -1, channels, side, side), run.spike)
+                trace = lif(
+                    cur.reshape(t_steps, -1, channels, side, side),
+                    run.spike,
+                    scale=run.threshold_scale,
+                )
             run.spikes.append(trace.spikes)
             # Spikes stay [T·B, C, H, W] from one convolution to the next, so ONNX Runtime
             # keeps them in its blocked layout instead of converting back and forth.
@@ -222,12 +241,12 @@ class SpikingNet(nn.Module):
     def _fc_layers(self, x: torch.Tensor, run: _Pass) -> torch.Tensor:
         for fc, lif in zip(self.fcs, self.fc_lifs, strict=True):
             if run.static:
-                trace = lif(fc(x), run.spike, steps=self.timesteps)
+                trace = lif(fc(x), run.spike, steps=self.timesteps, scale=run.threshold_scale)
                 run.static = False
             else:
                 if run.telemetry:
                     run.count_sops(x, self.timesteps, fc.in_features, fc.out_features)
-                trace = lif(fc(x), run.spike)
+                trace = lif(fc(x), run.spike, scale=run.threshold_scale)
             run.spikes.append(trace.spikes)
             x = self.dropout(trace.spikes)
         return x
@@ -268,6 +287,7 @@ class _Pass:
     static: bool  # the input is still a constant current (direct encoding, first layer)
     telemetry: bool
     input_spikes: torch.Tensor | None
+    threshold_scale: torch.Tensor | None = None  # [B]: the what-if graph's threshold knob
     spikes: list[torch.Tensor] = field(default_factory=list)  # [T, B, ...] per spiking layer
     sops: list[torch.Tensor] = field(default_factory=list)  # [T, B, 1] per synaptic layer
     fanouts: list[float] = field(default_factory=list)  # what multiplies each into SOPs

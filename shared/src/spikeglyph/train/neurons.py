@@ -25,7 +25,7 @@ from spikeglyph.train.surrogate import SpikeFn, heaviside, threshold_step
 
 class LIFParams(NamedTuple):
     beta: torch.Tensor  # decay per step, 0 < β < 1 (scalar tensor)
-    threshold: float
+    threshold: float | torch.Tensor  # a tensor: per sample (the what-if graph's scaled ϑ)
     reset: str  # "subtract" | "zero"
     adapt_decay: float | None = None  # ρ; None = fixed threshold
     adapt_strength: float = 0.0  # γ
@@ -63,7 +63,8 @@ def lif_sequence(
     for drive in drives:
         threshold: torch.Tensor | float = params.threshold
         if prev is not None:
-            reset = prev if params.threshold == 1.0 else params.threshold * prev
+            fixed_unit = not isinstance(params.threshold, torch.Tensor) and params.threshold == 1.0
+            reset = prev if fixed_unit else params.threshold * prev
             if params.reset == "zero":
                 mem = params.beta * mem * (1.0 - prev) + drive
             else:
@@ -82,7 +83,7 @@ def lif_sequence(
     return LIFTrace(torch.cat(spikes), torch.cat(membranes) if record_membrane else None)
 
 
-def if_readout(current: torch.Tensor, threshold: float, spike: SpikeFn) -> LIFTrace:
+def if_readout(current: torch.Tensor, threshold: float | torch.Tensor, spike: SpikeFn) -> LIFTrace:
     """Non-leaky integrate-and-fire output neurons (β = 1) with reset by subtraction.
 
     Their charge is conserved, so Σ_t I[t] = ϑ·(spikes before T) + U[T]: the spike count is the

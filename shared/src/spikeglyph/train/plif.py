@@ -40,5 +40,18 @@ class PLIF(nn.Module):
             adapt_strength=spec.adapt_strength,
         )
 
-    def forward(self, current: torch.Tensor, spike: SpikeFn, steps: int | None = None) -> LIFTrace:
-        return lif_sequence(current, self.params(), spike, steps=steps)
+    def forward(
+        self,
+        current: torch.Tensor,
+        spike: SpikeFn,
+        steps: int | None = None,
+        scale: torch.Tensor | None = None,
+    ) -> LIFTrace:
+        """``scale`` ``[B]`` multiplies the threshold of each sample's neurons (the what-if
+        graph's knob); ``current`` is ``[T, B, ...]``, or ``[B, ...]`` with ``steps``."""
+        params = self.params()
+        if scale is not None:
+            lead = 1 if steps is not None else 2
+            shape = (-1,) + (1,) * (current.dim() - lead)
+            params = params._replace(threshold=params.threshold * scale.reshape(shape))
+        return lif_sequence(current, params, spike, steps=steps)
