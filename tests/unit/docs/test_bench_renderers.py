@@ -66,6 +66,17 @@ CASES = [
         "batch 1 ÷ SpikeGlyph, batch 1 | **5.2×** | 5.0× (5.0–5.5×)",
         None,
     ),
+    (
+        "peers",
+        "peers",
+        "| SpikeGlyph through the gateway, `compact=true` | 64 | **1,600.0** | 38.00 | 80.0 | 0 "
+        "| 0.40 (gateway) + 0.60 (replica) |",
+        "64 clients through the gateway, compact",
+    ),
+    ("peers", "peers", "| gateway → replica hop (both HTTP stacks, loopback) | 0.250 |", None),
+    ("peers", "peers", "Not measured or refused: litserve: pip install", None),
+    ("peers", "peers", "", "Batch-1 p50 through the gateway"),
+    ("peers", "peers", "**3.20×** BentoML's throughput", "Full spike telemetry ≥ 70 %"),
     ("stdp_accuracy", "stdp-accuracy", "| 400 | 22,000 | 87.24 % | **88.80 %** |", None),
     ("energy", "energy", "| 805,429 | 107,584 | 1,330,752 | 1.22 | 6.12 | **5.02×** |", None),
     ("energy", "energy", "| **5.02×** | 5.09× | 2.21× | 1.46× | 19,880 |", None),
