@@ -44,6 +44,7 @@ class Run:
     errors: int = 0
     seconds: float = 0.0
     server_cpu_s: dict[str, float] = field(default_factory=dict)  # by process
+    generator_cpu_s: float = 0.0  # the load generator's own, for the machine's whole budget
     latencies_ms: list[float] = field(default_factory=list)
     timings: list[dict[str, float]] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
@@ -52,6 +53,7 @@ class Run:
         self.requests += other.requests
         self.errors += other.errors
         self.seconds += other.seconds
+        self.generator_cpu_s += other.generator_cpu_s
         for name, seconds in other.server_cpu_s.items():
             self.server_cpu_s[name] = self.server_cpu_s.get(name, 0.0) + seconds
         self.latencies_ms += other.latencies_ms
@@ -74,6 +76,9 @@ class Run:
                 name: round(seconds * 1000 / answered, 3) if answered else None
                 for name, seconds in self.server_cpu_s.items()
             },
+            "generator_cpu_ms_per_request": (
+                round(self.generator_cpu_s * 1000 / answered, 3) if answered else None
+            ),
             "timing_means_ms": mean_timings(self.timings),
             "failures": dict(sorted(self.failures.items())[:5]),
         }
@@ -171,10 +176,12 @@ async def drive(
 
     async with load_session(clients) as session:
         cpu_before = tree_cpu_s(processes or {})
+        own_before = time.process_time()
         began = time.perf_counter()
         deadline = began + seconds
         await asyncio.gather(*(client(session) for _ in range(clients)))
         run.seconds = time.perf_counter() - began
+        run.generator_cpu_s = time.process_time() - own_before
         cpu_after = tree_cpu_s(processes or {})
         run.server_cpu_s = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
     return run

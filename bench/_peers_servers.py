@@ -64,7 +64,7 @@ def _pip(python: Path, *requirements: str) -> None:
 def _peer_env(model: Path) -> dict[str, str]:
     return {
         "PYTHONPATH": str(REPO / "shared" / "src"),
-        "PEER_MODEL": str(model / "model.onnx"),
+        "PEER_MODEL": str((model / "model.onnx").resolve()),  # BentoML runs in bench/peers
         "OMP_NUM_THREADS": "1",
         "BENTOML_DO_NOT_TRACK": "True",
         "LITSERVE_DISABLE_TELEMETRY": "1",

@@ -51,21 +51,26 @@ def _rows(doc: Doc) -> list[list[str]]:
                     num(run["p99_ms"], 1),
                     f"**{run['errors']}**" if run["errors"] else "0",
                     _cpu(run),
+                    num(run.get("generator_cpu_ms_per_request"), 2),
                 ]
             )
     return rows
 
 
 def _breakdown(doc: Doc) -> str:
-    one = doc["servers"].get(COMPACT, {}).get("1", {})
-    timing = one.get("timing_means_ms") or {}
-    if not timing:
+    ones = [doc["servers"].get(name, {}).get("1", {}) for name in (COMPACT, FULL)]
+    timings = [one.get("timing_means_ms") or {} for one in ones]
+    if not timings[0]:
         return "No timing fields were sampled at one client in this run."
-    rows = [[label, num(find(timing), 3)] for label, find in BREAKDOWN]
-    rows.append(["**end to end, as the load generator saw it (mean)**", num(one.get("mean_ms"), 3)])
+    rows = [[label, *(num(find(t), 3) if t else MISSING for t in timings)]
+            for label, find in BREAKDOWN]  # fmt: skip
+    rows.append(
+        ["**end to end, as the load generator saw it**", *(num(o.get("mean_ms"), 3) for o in ones)]
+    )
     image = doc.get("image") or {}
+    headers = ["one request at one client (mean ms)", "compact", "full telemetry"]
     return (
-        f"{table(['one request at one client, compact (mean ms)', 'ms'], rows)}\n\n"
+        f"{table(headers, rows)}\n\n"
         f"Of decode + preprocess, decoding the {num(image.get('png_bytes'))}-byte PNG alone takes "
         f"{num(image.get('decode_ms'), 3)} ms and the whole preprocessing "
         f"{num(image.get('preprocess_ms'), 3)} ms in the bench's own process. The rest of the "
@@ -83,7 +88,7 @@ def _onnx(doc: Doc) -> str:
 def render_peers(doc: Doc) -> str:
     """Every server at every client count, the ratios the targets judge, the breakdown."""
     headers = ["server", "clients", "predictions/s", "p50 ms", "p99 ms", "errors",
-               "server CPU ms per request"]  # fmt: skip
+               "server CPU ms per request", "load generator CPU ms per request"]  # fmt: skip
     judged = doc.get("targets") or {}
     top = judged.get("clients", "?")
     summary = (

@@ -111,7 +111,8 @@ def reproduction(test_after: float, overrides: dict[str, int]) -> dict[str, obje
 def _peer_run(rps: float, p50: float, p99: float, cpu: dict[str, float]) -> dict[str, object]:
     return {"requests": int(rps * 16), "errors": 0, "seconds": 16.0, "throughput_rps": rps,
             "mean_ms": p50 * 1.1, "p50_ms": p50, "p99_ms": p99,
-            "server_cpu_ms_per_request": cpu, "timing_means_ms": {}, "failures": {}}  # fmt: skip
+            "server_cpu_ms_per_request": cpu, "generator_cpu_ms_per_request": 0.15,
+            "timing_means_ms": {}, "failures": {}}  # fmt: skip
 
 
 _GATEWAY_CPU = {"gateway": 0.4, "replica": 0.6}

@@ -70,10 +70,10 @@ CASES = [
         "peers",
         "peers",
         "| SpikeGlyph through the gateway, `compact=true` | 64 | **1,600.0** | 38.00 | 80.0 | 0 "
-        "| 0.40 (gateway) + 0.60 (replica) |",
+        "| 0.40 (gateway) + 0.60 (replica) | 0.15 |",
         "64 clients through the gateway, compact",
     ),
-    ("peers", "peers", "| gateway → replica hop (both HTTP stacks, loopback) | 0.250 |", None),
+    ("peers", "peers", "| gateway → replica hop (both HTTP stacks, loopback) | 0.250 | — |", None),
     ("peers", "peers", "Not measured or refused: litserve: pip install", None),
     ("peers", "peers", "", "Batch-1 p50 through the gateway"),
     ("peers", "peers", "**3.20×** BentoML's throughput", "Full spike telemetry ≥ 70 %"),
