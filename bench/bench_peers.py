@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -43,6 +44,8 @@ from stack import REPO, Stack, as_users_run_it
 
 from spikeglyph.preprocess import preprocess
 from spikeglyph.preprocess.decode import decode_image
+
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")
 
 
 @contextlib.contextmanager
@@ -102,6 +105,16 @@ def measure(args: argparse.Namespace, peers: list[Peer], body: bytes) -> dict[st
     return {
         peer.name: {str(c): runs[(peer.name, c)].summary() for c in args.clients} for peer in peers
     }
+
+
+def first_error(log: str) -> str:
+    """The exception lines of the first traceback in a server's log (the whole chain)."""
+    at = log.find("Traceback")
+    if at < 0:
+        return log[-600:]
+    lines = log[at : at + 8000].splitlines()
+    raised = [line for line in lines if EXCEPTION_LINE.match(line)]
+    return " <- ".join(dict.fromkeys(raised[:4]))
 
 
 def onnx_in_process(model: Path, seconds: float) -> dict[str, Any]:
@@ -200,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = measure(args, peers, multipart_body(png))
         for peer in peers:  # a peer's own words on its errors, for the record
             if not peer.extra and any(run["errors"] for run in figures[peer.name].values()):
-                notes[f"{peer.name} log"] = peer.process.log()[-1500:]
+                notes[f"{peer.name} errors"] = first_error(peer.process.log())
     report = {
         "model": str(args.model),
         "clients": args.clients,

@@ -86,3 +86,20 @@ def test_the_targets_need_twice_bentoml_and_no_error(
     assert (met["2x_bentoml"] and met["zero_errors"]) is expected
     assert met["1500_per_s"] and met["p99_under_100ms"] and met["batch1_p50_under_1ms"]
     assert judged["fraction_of_bare"] == 0.5 and met["full_at_least_70pct"]
+
+
+def test_a_peer_s_errors_are_recorded_as_the_exceptions_it_logged() -> None:
+    from bench_peers import first_error
+
+    log = (
+        "2026-12-05 [INFO] 200 OK\n2026-12-05 [ERROR] Exception on /predict [POST]\n"
+        'Traceback (most recent call last):\n  File "x.py", line 1, in write\n'
+        "aiohttp.ClientConnectionResetError: Cannot write to closing transport\n\n"
+        "The above exception was the direct cause of the following exception:\n\n"
+        'Traceback (most recent call last):\n  File "y.py", line 2, in call\n'
+        "aiohttp.ClientOSError: Can not write request body\n2026-12-05 [INFO] 500\n"
+    )
+    assert first_error(log) == (
+        "aiohttp.ClientConnectionResetError: Cannot write to closing transport"
+        " <- aiohttp.ClientOSError: Can not write request body"
+    )
