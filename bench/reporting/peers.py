@@ -38,6 +38,24 @@ def _cpu(run: Doc) -> str:
     return " + ".join(f"{num(ms, 2)} ({name})" for name, ms in cpu.items()) or MISSING
 
 
+def cpu_bound(doc: Doc) -> str:
+    """The most the machine's cores could answer at the CPU each prediction cost in this run
+    (every server process on the path and the load generator), whatever share they got."""
+    judged = doc.get("targets") or {}
+    run = doc["servers"][COMPACT].get(str(judged.get("clients")), {})
+    servers = run.get("server_cpu_ms_per_request") or {}
+    generator = run.get("generator_cpu_ms_per_request")
+    cores = (doc.get("machine") or {}).get("cores")
+    if not servers or generator is None or not cores or None in servers.values():
+        return ""
+    spent = sum(servers.values()) + generator
+    return (
+        f" Each compact prediction cost **{num(spent, 2)} ms** of CPU ({_cpu(run)}, "
+        f"{num(generator, 2)} load generator): {cores} cores can answer at most "
+        f"**{num(cores * 1000 / spent)}/s** at that cost, whatever share of them the servers get."
+    )
+
+
 def _rows(doc: Doc) -> list[list[str]]:
     rows = []
     for name, runs in doc["servers"].items():
@@ -95,15 +113,19 @@ def render_peers(doc: Doc) -> str:
         f"At {top} clients SpikeGlyph (compact) answers **{ratio(judged.get('vs_bentoml'), 2)}** "
         f"BentoML's throughput and **{pct(judged.get('fraction_of_bare'), 1)}** of the bare "
         f"server's; full telemetry runs at **{pct(judged.get('full_vs_compact'), 1)}** of "
-        "compact."
+        "compact." + cpu_bound(doc)
     )
-    notes = "; ".join(f"{k}: {v[:200]}" for k, v in (doc.get("not_measured") or {}).items())
+    notes = doc.get("not_measured") or {}
+    refused = "; ".join(f"{k}: {v[:200]}" for k, v in notes.items() if not k.endswith(" errors"))
+    logged = "; ".join(f"{k[:-7]}: {v[:200]}" for k, v in notes.items() if k.endswith(" errors"))
     settings = (
         f"{doc['rounds']} alternating round(s) × {num(doc['seconds_per_run'])} s per server and "
         f"client count; `{doc['model']}`."
     )
-    if notes:
-        settings += f" Not measured or refused: {notes}."
+    if refused:
+        settings += f" Not measured: {refused}."
+    if logged:
+        settings += f" The errors, as the server's own log gives them: {logged}."
     return "\n\n".join([table(headers, _rows(doc)), summary, _onnx(doc), settings, _breakdown(doc)])
 
 
