@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
         "python bench/bench_inference_http.py --model models/mnist --clients 32 --requests 3000"
     ),
     "gateway": ("python bench/bench_gateway.py --model models/mnist --concurrency 32 --seconds 20"),
+    "peers": "python bench/bench_peers.py --model models/mnist",
     "load": "python bench/load.py --scenario all --clients 64 --seconds 60 --model models/mnist",
     "memory": "python bench/bench_memory.py --model models/mnist",
     "containers": "python bench/bench_containers.py",

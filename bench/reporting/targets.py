@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from reporting.fixedpoint import judge_fixedpoint
 from reporting.markdown import MISSING, dataset, num, pct
 from reporting.nir import judge_nir
+from reporting.peers import judge_batch1, judge_full, judge_throughput
 from reporting.reproduce import judge_reproductions
 from reporting.sources import Doc
 from reporting.stdp import ratio_settings
@@ -221,6 +222,13 @@ TARGETS = (
         "Gateway ≥ 300 predictions/s, p99 ≤ 100 ms at 32 clients, 0 errors", "gateway", _gateway
     ),
     Target("64 clients × 60 s through the gateway: 0 errors, p99 ≤ 250 ms", "load", _load_steady),
+    Target(
+        "64 clients through the gateway, compact: ≥ 2× BentoML, ≥ 1,500/s, p99 < 100 ms, 0 errors",
+        "peers",
+        judge_throughput,
+    ),
+    Target("Batch-1 p50 through the gateway < 1 ms", "peers", judge_batch1),
+    Target("Full spike telemetry ≥ 70 % of compact throughput", "peers", judge_full),
     Target(
         "Hot swap and replica loss under load: zero failed requests",
         "load",

@@ -27,6 +27,20 @@ def test_multipart_upload_is_answered_with_gateway_latency(http: httpx.Client) -
     assert latency["total"] == pytest.approx(1.0 + latency["gateway"], abs=1e-3)
 
 
+def test_server_timing_adds_the_gateway_s_own_time_to_the_replica_s(http: httpx.Client) -> None:
+    response = http.post("/api/v1/predict?compact=true", content=PNG,
+                         headers={"Content-Type": "image/png"})  # fmt: skip
+    entries = dict(
+        (part.split(";dur=")[0].strip(), float(part.split(";dur=")[1]))
+        for part in response.headers["server-timing"].split(",")
+    )
+    assert list(entries)[:3] == ["gw-read", "gw-upstream", "gw-json"]
+    assert entries["compute"] == 0.25 and entries["app"] == 1.0  # the replica's, relayed
+    # the replica's time is inside the gateway's wait for it
+    assert entries["gw-upstream"] >= entries["app"] - 1e-6
+    assert all(value >= 0 for value in entries.values())
+
+
 def test_raw_image_body_and_json_data_url_reach_the_replica(http: httpx.Client) -> None:
     raw = http.post("/api/v1/predict", content=PNG, headers={"Content-Type": "image/png"})
     data_url = "data:image/png;base64," + base64.b64encode(PNG).decode()

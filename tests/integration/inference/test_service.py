@@ -57,6 +57,14 @@ def test_real_mnist_digits_are_recognised(
     assert len(full["spikes"]["output_raster"]) == runner.manifest.timesteps
     assert full["spikes"]["layers"] and full["energy"]["sops"] > 0
     assert full["latency_ms"]["total"] > 0
+    timing = dict(
+        (part.split(";dur=")[0].strip(), float(part.split(";dur=")[1]))
+        for part in single.headers["server-timing"].split(",")
+    )
+    assert list(timing) == ["parse", "preprocess", "queue", "compute", "serialise", "app"]
+    assert timing["compute"] == full["latency_ms"]["compute"]
+    # the route's whole time holds its parts
+    assert timing["app"] >= timing["parse"] + full["latency_ms"]["total"] - 0.01
 
 
 def test_a_fashion_model_answers_garments_in_the_garment_layout(

@@ -108,7 +108,45 @@ def reproduction(test_after: float, overrides: dict[str, int]) -> dict[str, obje
     }  # fmt: skip
 
 
+def _peer_run(rps: float, p50: float, p99: float, cpu: dict[str, float]) -> dict[str, object]:
+    return {"requests": int(rps * 16), "errors": 0, "seconds": 16.0, "throughput_rps": rps,
+            "mean_ms": p50 * 1.1, "p50_ms": p50, "p99_ms": p99,
+            "server_cpu_ms_per_request": cpu, "generator_cpu_ms_per_request": 0.15,
+            "timing_means_ms": {}, "failures": {}}  # fmt: skip
+
+
+_GATEWAY_CPU = {"gateway": 0.4, "replica": 0.6}
+PEERS = {
+    "model": "models/mnist", "clients": [1, 64], "seconds_per_run": 8.0, "rounds": 2,
+    "quick": False,
+    "servers": {
+        "spikeglyph compact": {"1": {**_peer_run(900.0, 0.95, 2.0, _GATEWAY_CPU),
+                                     "timing_means_ms": {"server:gw-read": 0.01,
+                                                         "server:gw-upstream": 0.7,
+                                                         "server:app": 0.45,
+                                                         "server:parse": 0.05}},
+                               "64": _peer_run(1600.0, 38.0, 80.0, _GATEWAY_CPU)},
+        "spikeglyph full": {"1": _peer_run(800.0, 1.1, 2.5, _GATEWAY_CPU),
+                            "64": _peer_run(1200.0, 50.0, 95.0, _GATEWAY_CPU)},
+        "bentoml": {"1": _peer_run(300.0, 3.0, 6.0, {"bentoml": 3.0}),
+                    "64": _peer_run(500.0, 120.0, 300.0, {"bentoml": 3.5})},
+        "bare ASGI": {"1": _peer_run(4000.0, 0.2, 0.5, {"bare": 0.03}),
+                      "64": _peer_run(6400.0, 10.0, 20.0, {"bare": 0.03})},
+    },
+    "not_measured": {"litserve": "pip install litserve==0.2.19 failed (exit 1)"},
+    "onnx_in_process": {"1": {"images_per_s": 9000.0, "ms_per_call": 0.111},
+                        "64": {"images_per_s": 15000.0, "ms_per_call": 4.27}},
+    "image": {"png_bytes": 254, "decode_ms": 0.02, "preprocess_ms": 0.1},
+    "targets": {"clients": 64, "vs_bentoml": 3.2, "fraction_of_bare": 0.25,
+                "full_vs_compact": 0.75,
+                "met": {"2x_bentoml": True, "zero_errors": True, "1500_per_s": True,
+                        "p99_under_100ms": True, "batch1_p50_under_1ms": True,
+                        "full_at_least_70pct": True}},
+}  # fmt: skip
+
+
 PAYLOADS: dict[str, dict[str, object]] = {
+    "peers": PEERS,
     "train_speed": {
         "network": ("conv16-conv32-fc256-readout, BN, LIF (learnable decay), ATan, "
                     "max-pool of current"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -9,6 +10,7 @@ from pydantic import BaseModel
 
 from spikeglyph.schemas import BatchPrediction, ErrorBody, ImagePayload, Prediction
 from spikeglyph.server.request_bodies import image_body, images_body
+from spikeglyph.server.timing import HEADER, server_timing
 from spikeglyph_inference.deps import PredictorDep, SettingsDep
 from spikeglyph_inference.request_images import batch_images, single_image
 
@@ -69,9 +71,29 @@ async def predict(
 
     Animated and multi-frame images (GIF, APNG, WebP, TIFF) are read from their first frame.
     """
+    started = time.perf_counter()
     data = await single_image(request, max_bytes=settings.max_upload_bytes)
+    parsed = time.perf_counter()
     prediction = await predictor.predict(data, compact=compact)
-    return _json(prediction, {"X-Model-Version": prediction.model_version})
+    answered = time.perf_counter()
+    body = prediction.model_dump_json(exclude_none=True)
+    done = time.perf_counter()
+    latency = prediction.latency_ms
+    timing = server_timing(
+        {
+            "parse": (parsed - started) * 1000,
+            "preprocess": latency.preprocess,
+            "queue": latency.queue,
+            "compute": latency.compute,
+            "serialise": (done - answered) * 1000,
+            "app": (done - started) * 1000,
+        }
+    )
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"X-Model-Version": prediction.model_version, HEADER: timing},
+    )
 
 
 @router.post(
