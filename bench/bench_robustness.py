@@ -8,8 +8,10 @@ digit goes through :func:`spikeglyph.preprocess.preprocess` exactly as an upload
 served path minus the PNG decode, which is lossless), and the model directory scores the result
 in ONNX Runtime, as served. ``raw`` is the same model on the corrupted 28×28 arrays fed
 directly (MNIST-C's own protocol), so the effect of the preprocessing can be told apart from
-the model's. Settings are chosen with ``--split val`` (the validation digits the models were
-selected on, written to ``docs/bench/robustness_val.json``) and reported on ``test``.
+the model's. ``raw`` does not depend on the preprocessing, so a stage may leave it out
+(``--no-raw``) when another stage of the same corruptions and models has it. Settings are
+chosen with ``--split val`` (the validation digits the models were selected on, written to
+``docs/bench/robustness_val.json``) and reported on ``test``.
 
 The JSON keeps one entry per ``--stage``: a run adds or replaces its own stage and leaves the
 others, so ``before`` (measured at the commit before a preprocessing change) and ``after``
@@ -65,19 +67,18 @@ def measure(
     images: npt.NDArray[np.uint8],
     labels: npt.NDArray[Any],
     seed: int,
+    raw: bool = True,
 ) -> list[dict[str, Any]]:
     rows = []
     for name in ("clean", *CORRUPTIONS):
         start = time.perf_counter()
         corrupted = images if name == "clean" else corrupt(name, images, seed)
         ready, blank = preprocessed(corrupted)
-        raw = corrupted.astype(np.float32) / 255
         row: dict[str, Any] = {"corruption": name, "noise": name in NOISE, "blank": blank}
         for model, runner in runners.items():
-            row[model] = {
-                "preprocessed": accuracy(runner, ready, labels),
-                "raw": accuracy(runner, raw, labels),
-            }
+            row[model] = {"preprocessed": accuracy(runner, ready, labels)}
+            if raw:
+                row[model]["raw"] = accuracy(runner, corrupted.astype(np.float32) / 255, labels)
         rows.append(row)
         print(f"{name}: {row} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
     return rows
@@ -97,6 +98,7 @@ def summary(rows: list[dict[str, Any]], models: list[str]) -> dict[str, Any]:
             out[model][key] = {
                 kind: round(float(np.mean([r[model][kind] for r in subset])), 2)
                 for kind in ("preprocessed", "raw")
+                if kind in subset[0][model]
             }
     return out
 
@@ -110,6 +112,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=10_000, help="test images per corruption")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", choices=("test", "val"), default="test")
+    parser.add_argument(
+        "--raw",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also score the corrupted arrays without preprocessing",
+    )
     parser.add_argument("--data-dir", type=Path, default=None)
     add_out_argument(parser, NAME)
     args = parser.parse_args()
@@ -118,7 +126,7 @@ def main() -> None:
     images, labels = load_split(args.data_dir or data_dir(), "mnist", args.split, download=False)
     images, labels = images[: args.limit], np.asarray(labels[: args.limit]).astype(np.int64)
     runners = {path.name: ModelRunner(path, device="cpu") for path in args.models}
-    rows = measure(runners, images, labels, args.seed)
+    rows = measure(runners, images, labels, args.seed, args.raw)
     previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
     stages = dict(previous.get("stages", {}))
     stages[args.stage] = {
