@@ -9,9 +9,10 @@ served path minus the PNG decode, which is lossless), and the model directory sc
 in ONNX Runtime, as served. ``raw`` is the same model on the corrupted 28×28 arrays fed
 directly (MNIST-C's own protocol), so the effect of the preprocessing can be told apart from
 the model's. ``raw`` does not depend on the preprocessing, so a stage may leave it out
-(``--no-raw``) when another stage of the same corruptions and models has it. Settings are
-chosen with ``--split val`` (the validation digits the models were selected on, written to
-``docs/bench/robustness_val.json``) and reported on ``test``.
+(``--no-raw``) when another stage of the same corruptions and models has it. ``--split val``
+measures the same on the validation digits (into ``docs/bench/robustness_val.json``); the
+despeckling thresholds were chosen on those by ``bench/bench_despeckle_sweep.py``, and the
+figures are reported on ``test``.
 
 The JSON keeps one entry per ``--stage``: a run adds or replaces its own stage and leaves the
 others, so ``before`` (measured at the commit before a preprocessing change) and ``after``
