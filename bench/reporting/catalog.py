@@ -40,6 +40,9 @@ COMMANDS: dict[str, str] = {
     "energy": "python bench/bench_energy.py",
     "nir": "python bench/bench_nir.py",
     "whatif": "python bench/bench_whatif.py",
+    "robustness": "python bench/bench_robustness.py --stage after --no-raw",
+    "despeckle_sweep": "python bench/bench_despeckle_sweep.py",
+    "sew_resnet": "python bench/bench_sew_resnet.py",
     "reproduce": "python bench/reproduce_models.py models/<model> --threads 1",
 }
 

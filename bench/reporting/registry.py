@@ -20,6 +20,7 @@ from reporting import (
     plasticity,
     reproduce,
     resources,
+    robustness,
     serving,
     stdp,
     summary,
@@ -37,6 +38,7 @@ DOCUMENTS = [
     "docs/STDP.md",
     "docs/ENERGY.md",
     "docs/RELIABILITY.md",
+    "docs/RESEARCH.md",
 ]
 
 REGIONS: dict[str, Renderer] = {
@@ -74,6 +76,10 @@ REGIONS: dict[str, Renderer] = {
     "model-fashion-mnist": model_cards.model_card("fashion-mnist"),
     "model-mnist-spikes": model_cards.model_card("mnist-spikes"),
     "model-mnist-stdp": model_cards.render_stdp_model,
+    "robustness": robustness.render_robustness,
+    "robustness-plot": robustness.render_robustness_plot,
+    "despeckle-sweep": robustness.render_despeckle_sweep,
+    "sew-resnet": robustness.render_sew_resnet,
     "commands": render_commands,
     "readme-figures": render_readme,
     "weights": weights.render_weights,

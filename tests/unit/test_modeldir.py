@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from spikeglyph.errors import ChecksumMismatch, InvalidModel, InvalidVersionName, ModelNotFound
-from spikeglyph.modeldir import Manifest, load_manifest, validate_version_name, write_model_dir
+from spikeglyph.modeldir import (
+    PREPROCESSING_VERSION,
+    Manifest,
+    load_manifest,
+    validate_version_name,
+    write_model_dir,
+)
 
 
 def _manifest(version: str = "v1") -> Manifest:
@@ -80,3 +87,22 @@ def test_unsafe_version_names_are_refused(name: str) -> None:
 
 def test_safe_version_name_passes() -> None:
     assert validate_version_name("mnist-20261129.1_a") == "mnist-20261129.1_a"
+
+
+def test_models_made_with_an_older_preprocessing_are_read(tmp_path: Path) -> None:
+    """Preprocessing 2 only changes speckled images, so the shipped version-1 models serve."""
+    manifest = _manifest().model_copy(update={"preprocessing_version": 1})
+    target = tmp_path / "v1"
+    write_model_dir(target, manifest, {"model.onnx": b"g", "weights.safetensors": b"w"})
+    assert load_manifest(target).preprocessing_version == 1
+    assert _manifest().preprocessing_version == PREPROCESSING_VERSION
+
+
+def test_a_model_needing_a_newer_preprocessing_is_refused(tmp_path: Path) -> None:
+    target = _write(tmp_path)
+    path = target / "manifest.json"
+    data = json.loads(path.read_text())
+    data["preprocessing_version"] = PREPROCESSING_VERSION + 1
+    path.write_text(json.dumps(data))
+    with pytest.raises(InvalidModel, match="preprocessing version"):
+        load_manifest(target)

@@ -37,8 +37,13 @@ WEIGHTS_NAME = "weights.safetensors"
 INT8_ONNX_NAME = "model.int8.onnx"
 WHATIF_ONNX_NAME = "model.whatif.onnx"
 SCHEMA_VERSION = 1
-# Bumped whenever spikeglyph.preprocess changes what a model sees.
-PREPROCESSING_VERSION = 1
+# Bumped whenever spikeglyph.preprocess changes what a model sees. A manifest records the
+# version its model was made with; a model that needs a newer one than this code has is refused.
+# 1: polarity, noise floor, bounding box and centring.
+# 2: speckled images (salt and pepper, dust) are median-filtered before the bounding box; every
+#    image without specks, clean digits included, reads exactly as with 1, so models made with
+#    1 are served as they were.
+PREPROCESSING_VERSION = 2
 
 
 def validate_version_name(version: str) -> str:
@@ -89,6 +94,17 @@ class Manifest(BaseModel):
         if value > SCHEMA_VERSION:
             raise ValueError(
                 f"manifest schema {value} is newer than this SpikeGlyph ({SCHEMA_VERSION})"
+            )
+        return value
+
+    @field_validator("preprocessing_version")
+    @classmethod
+    def _known_preprocessing(cls, value: int) -> int:
+        if not 1 <= value <= PREPROCESSING_VERSION:
+            raise ValueError(
+                f"the model was made with preprocessing version {value}; this SpikeGlyph "
+                f"preprocesses images with versions 1 to {PREPROCESSING_VERSION} "
+                "(upgrade SpikeGlyph to serve it)"
             )
         return value
 

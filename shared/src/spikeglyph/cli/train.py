@@ -39,6 +39,7 @@ def train(
     channels: opt.Channels = None,
     hidden: opt.Hidden = None,
     pool: opt.PoolOpt = None,
+    residual: opt.Residual = None,
     encoder: opt.EncoderOpt = None,
     surrogate: opt.Surrogate = None,
     tau: opt.Tau = None,

@@ -80,6 +80,10 @@ PoolOpt = Annotated[
     Pool | None,
     _recipe("conv: max-pool each block's input current (cheaper) or its spikes", "pool"),
 ]
+Residual = Annotated[
+    int | None,
+    _recipe("conv: SEW residual blocks after each conv block (SEW-ResNet)", "residual", minimum=0),
+]
 EncoderOpt = Annotated[Encoder | None, _recipe("Input encoding", "encoder")]
 Surrogate = Annotated[str | None, _recipe(", ".join(SURROGATES), "surrogate")]
 Tau = Annotated[float | None, _recipe("Initial membrane time constant (steps)", "tau")]

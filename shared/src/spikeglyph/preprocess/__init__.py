@@ -13,8 +13,9 @@ at the centre of the 28×28 field) preceded by what real uploads need:
 3. polarity: the border tells the paper's brightness, so dark ink on light paper and light ink
    on dark paper both become ink = 1, paper = 0;
 4. denoise: the paper's own variation (measured on pixels that stray from the paper level the
-   way ink never does) is subtracted as a noise floor, speckle is median-filtered, and the ink
-   is stretched to a peak of 1 (a no-op on clean images, a cleaner digit on photos);
+   way ink never does) is subtracted as a noise floor, and the ink is stretched to a peak of 1
+   (a no-op on clean images, a cleaner digit on photos); an image with isolated specks (salt
+   and pepper, dust) is median-filtered, so they cannot stretch the bounding box;
 5. bounding-box crop of the ink, aspect-preserving resize of the long side to 20 px, paste
    into 28×28 with the centre of mass at pixel (14, 14), exactly where MNIST puts it.
    ``dataset="fashion-mnist"`` follows that dataset's own layout instead (long side 28 px,
@@ -23,8 +24,8 @@ at the centre of the 28×28 field) preceded by what real uploads need:
 A blank or uniform image raises :class:`~spikeglyph.errors.BlankImage` rather than guessing.
 Bump :data:`spikeglyph.modeldir.PREPROCESSING_VERSION` whenever the output changes.
 
-The steps live in :mod:`.decode`, :mod:`.brightness`, :mod:`.ink` and :mod:`.field`; this
-module runs them in order.
+The steps live in :mod:`.decode`, :mod:`.brightness`, :mod:`.ink`, :mod:`.speckle` and
+:mod:`.field`; this module runs them in order.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from spikeglyph.preprocess.field import (
     place_in_field,
 )
 from spikeglyph.preprocess.ink import ink_from_gray
+from spikeglyph.preprocess.speckle import despeckle
 
 __all__ = [
     "BOX_SIDE",
@@ -90,4 +92,7 @@ def preprocess(
     layout = layout_for(dataset)
     gray = gray_array(image, max_bytes=max_bytes, max_pixels=max_pixels)
     ink, noisy = ink_from_gray(gray)
+    cleaned = despeckle(ink)
+    if cleaned is not None:
+        ink, noisy = cleaned, True
     return place_in_field(crop_to_ink(ink, layout.box_side, noisy=noisy), layout)

@@ -25,7 +25,13 @@ from spikeglyph.recipe.recipes import (
     default_recipe,
     default_stdp_recipe,
 )
-from spikeglyph.recipe.specs import ArchName, DatasetName, EncoderName, default_arch
+from spikeglyph.recipe.specs import (
+    MAX_RESIDUAL,
+    ArchName,
+    DatasetName,
+    EncoderName,
+    default_arch,
+)
 
 
 class RecipeOverrides(RecipeModel):
@@ -43,6 +49,7 @@ class RecipeOverrides(RecipeModel):
     channels: tuple[int, ...] | None = None
     hidden: tuple[int, ...] | None = None
     pool: Literal["spikes", "current"] | None = None
+    residual: int | None = Field(None, ge=0, le=MAX_RESIDUAL)
     surrogate: str | None = None
     tau: float | None = None
     adaptive: bool | None = None
@@ -72,6 +79,7 @@ OVERRIDE_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "channels": (("arch.channels",), ()),
     "hidden": (("arch.hidden",), ()),
     "pool": (("arch.pool",), ()),
+    "residual": (("arch.residual",), ()),
     "surrogate": (("arch.neuron.surrogate",), ()),
     "tau": (("arch.neuron.tau_init",), ()),
     "adaptive": (("arch.neuron.adaptive",), ()),
@@ -81,7 +89,7 @@ OVERRIDE_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "stdp_rule": ((), ("spec.rule.kind",)),
     "max_rate": ((), ("spec.max_rate_hz",)),
 }
-CONV_ONLY = ("channels", "pool")
+CONV_ONLY = ("channels", "pool", "residual")
 
 
 def resolve(overrides: RecipeOverrides, base: AnyRecipe | None = None) -> AnyRecipe:
@@ -171,6 +179,7 @@ def recipe_defaults(name: str) -> dict[str, Any]:
         for arch in ("conv", "fc"):
             if surrogate_paths and not (arch == "fc" and name in CONV_ONLY):
                 recipe = default_recipe(dataset, arch).to_dict()
+                recipe["arch"].setdefault("residual", 0)  # records leave out "no blocks"
                 values[f"{dataset}/{arch}"] = _get(recipe, surrogate_paths[0])
         if stdp_paths:
             values[f"{dataset}/stdp"] = _get(default_stdp_recipe(dataset).to_dict(), stdp_paths[0])

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from spikeglyph.recipe.specs import (
     ArchSpec,
@@ -111,6 +111,12 @@ class Recipe(RecipeModel):
     seed: int = 0
     augment: AugmentSpec
     eval_batch_size: int = Field(500, ge=1)
+
+    @field_serializer("arch")
+    def _arch_record(self, arch: ArchSpec) -> dict[str, Any]:
+        """Through :meth:`ArchSpec.to_dict`, so a recipe without residual blocks (every model
+        made before they existed) is recorded and fingerprinted exactly as it was."""
+        return arch.to_dict()
 
 
 class StdpRecipe(RecipeModel):

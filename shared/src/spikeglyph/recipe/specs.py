@@ -15,6 +15,7 @@ from typing import Any, Literal
 DatasetName = Literal["mnist", "fashion-mnist"]
 EncoderName = Literal["direct", "rate", "latency"]
 ArchName = Literal["conv", "fc", "stdp"]
+MAX_RESIDUAL = 4
 SURROGATES = ("atan", "fast_sigmoid", "sigmoid", "triangular", "straight_through")
 
 
@@ -67,6 +68,9 @@ class ArchSpec:
     neurons run on 14×14 maps); then the ``hidden`` fully-connected LIF layers; then the readout
     to ``classes``. A spec without ``pool`` (models written before it existed) pools spikes,
     which is why the field defaults here are not the recipe's (see :func:`default_arch`).
+    ``residual`` adds that many spike-element-wise residual blocks after each conv block
+    (SEW-ResNet, Fang et al. NeurIPS 2021): conv → BN → LIF → conv → BN → LIF on the block's
+    spikes S, added to S (``ADD``), so the identity is easy to learn however deep the stack.
     fc: the ``hidden`` fully-connected LIF layers on the flattened 28×28 input, then the readout.
     """
 
@@ -80,6 +84,7 @@ class ArchSpec:
     neuron: NeuronSpec = field(default_factory=NeuronSpec)
     hidden_sample: int = 32
     pool: Literal["spikes", "current"] = "spikes"
+    residual: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in ("conv", "fc"):
@@ -94,11 +99,15 @@ class ArchSpec:
             raise ValueError(f"unknown pool {self.pool!r}; choose spikes or current")
         if self.kind == "conv" and len(self.channels) > 3:
             raise ValueError("at most 3 conv blocks fit a 28×28 input")
+        if not 0 <= self.residual <= MAX_RESIDUAL or (self.residual and self.kind != "conv"):
+            raise ValueError(f"residual takes 0 to {MAX_RESIDUAL} blocks, in conv networks only")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["channels"] = list(self.channels)
         data["hidden"] = list(self.hidden)
+        if not self.residual:
+            del data["residual"]  # so the records of feed-forward models read as they always did
         return data
 
     @classmethod

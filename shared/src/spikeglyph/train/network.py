@@ -23,6 +23,7 @@ from spikeglyph.train.neurons import if_readout
 from spikeglyph.train.opcount import conv_fanout as conv_fanout
 from spikeglyph.train.opcount import per_step_total as per_step_total
 from spikeglyph.train.plif import PLIF
+from spikeglyph.train.residual import SEWBlock
 from spikeglyph.train.spec import ArchSpec, EncoderSpec
 from spikeglyph.train.surrogate import SpikeFn, heaviside, spike_fn
 
@@ -42,7 +43,8 @@ class NetOutputs:
 
 class SpikingNet(nn.Module):
     """conv: [conv → BN → PLIF → maxpool]×n (or [conv → BN → maxpool → PLIF]×n with
-    ``arch.pool == "current"``) → [linear → PLIF]×m → linear → IF readout.
+    ``arch.pool == "current"``), each block's spikes through ``arch.residual`` SEW blocks
+    (:mod:`spikeglyph.train.residual`) before pooling → [linear → PLIF]×m → linear → IF readout.
 
     fc: [linear → PLIF]×m → linear → IF readout. The logits are the readout's mean input
     current per step; the readout neurons also spike, which is what the raster shows.
@@ -72,6 +74,10 @@ class SpikingNet(nn.Module):
             self._conv_sizes.append(size)
             self._conv_channels.append((in_ch, ch))
             in_ch, size = ch, size // 2
+        self.residuals = nn.ModuleList(
+            nn.ModuleList(SEWBlock(out, self._lif_size(i), arch) for _ in range(arch.residual))
+            for i, (_, out) in enumerate(self._conv_channels)
+        )
         flat = in_ch * size * size if arch.kind == "conv" else 28 * 28
         self._flat = flat
         self.fcs = nn.ModuleList()
@@ -97,22 +103,31 @@ class SpikingNet(nn.Module):
         )
 
     # --- structure -----------------------------------------------------------------------------
+    def _blocks(self, stage: int) -> list[SEWBlock]:
+        return [block for block in self.residuals[stage] if isinstance(block, SEWBlock)]
+
+    def _conv_names(self) -> list[str]:
+        """Each conv block, then its residual blocks' two layers (``conv1_sew1a``, …)."""
+        names = []
+        for i, blocks in enumerate(self.residuals):
+            names.append(f"conv{i + 1}")
+            names += [f"conv{i + 1}_sew{j + 1}{ab}" for j in range(len(blocks)) for ab in "ab"]
+        return names
+
     def spiking_layer_names(self) -> list[str]:
-        names = [f"conv{i + 1}" for i in range(len(self.convs))]
-        names += [f"fc{i + 1}" for i in range(len(self.fcs))]
-        return [*names, "output"]
+        return [*self._conv_names(), *(f"fc{i + 1}" for i in range(len(self.fcs))), "output"]
 
     def synaptic_layer_names(self) -> list[str]:
         """Layers whose inputs are spikes (the first layer only with a spike encoder)."""
-        names = [f"conv{i + 1}" for i in range(len(self.convs))]
-        names += [f"fc{i + 1}" for i in range(len(self.fcs))]
-        names.append("readout")
+        names = [*self._conv_names(), *(f"fc{i + 1}" for i in range(len(self.fcs))), "readout"]
         return names if self.encoder.kind != "direct" else names[1:]
 
     def neuron_counts(self) -> dict[str, int]:
         counts = {}
         for i, conv in enumerate(self.convs):
             counts[f"conv{i + 1}"] = conv.out_channels * self._lif_size(i) ** 2
+            for j, block in enumerate(self._blocks(i)):
+                counts.update({f"conv{i + 1}_sew{j + 1}{ab}": block.neurons() for ab in "ab"})
         for i, fc in enumerate(self.fcs):
             counts[f"fc{i + 1}"] = fc.out_features
         counts["output"] = self.arch.classes
@@ -142,6 +157,7 @@ class SpikingNet(nn.Module):
             synapses_per_channel_pair = conv_fanout(self._conv_sizes[i], self.arch.kernel, 1)
             pairs = conv.out_channels * conv.in_channels
             macs.append(int(synapses_per_channel_pair.sum().item()) * pairs)
+            macs += [block.synapses_per_pass() for block in self._blocks(i) for _ in "ab"]
         macs += [fc.in_features * fc.out_features for fc in self.fcs]
         macs.append(self.readout.in_features * self.readout.out_features)
         first = macs[0] if self.encoder.kind == "direct" else 0
@@ -234,6 +250,12 @@ class SpikingNet(nn.Module):
             # Spikes stay [T·B, C, H, W] from one convolution to the next, so ONNX Runtime
             # keeps them in its blocked layout instead of converting back and forth.
             x = trace.spikes.reshape(-1, channels, side, side)
+            for block in self._blocks(i):
+                out = block(x, run.spike, t_steps, run.telemetry)
+                run.spikes += out.spikes
+                run.sops += out.sops
+                run.fanouts += [1.0] * len(out.sops)
+                x = out.out
             if not pool_current:
                 x = F.max_pool2d(x, 2)
         return x

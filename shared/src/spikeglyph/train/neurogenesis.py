@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from spikeglyph.data import load_split
-from spikeglyph.errors import JobCancelled
+from spikeglyph.errors import InvalidModel, JobCancelled
 from spikeglyph.recipe import neurogenesis_recipe
 from spikeglyph.recipe.records import derived_from, surrogate_recipe_of, training_record
 from spikeglyph.run_options import JobOptions
@@ -46,6 +46,10 @@ def neurogenesis(base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[Jo
     if (done := finished_model(workdir)) is not None:
         return done
     net, manifest = load_model(base_dir)
+    if net.arch.residual:
+        raise InvalidModel(
+            "neurogenesis resizes feed-forward layers; this model has residual blocks"
+        )
     base = surrogate_recipe_of(manifest)
     train_split = load_split(data_dir, manifest.dataset, "train", val_size=base.val_size)
     val = load_split(data_dir, manifest.dataset, "val", val_size=base.val_size)

@@ -81,6 +81,8 @@ def check_exportable(net: SpikingNet) -> None:
     """Refuse the models NIR cannot express (see the module docstring)."""
     if net.arch.neuron.adaptive:
         raise InvalidModel("NIR has no adaptive-threshold neuron; this model uses ALIF")
+    if net.arch.residual:
+        raise InvalidModel("NIR export writes feed-forward chains; this model has residual blocks")
     if net.arch.kind == "conv" and net.arch.pool == "current":
         raise InvalidModel(
             "NIR has no max-pooling, and this model max-pools input currents "

@@ -261,6 +261,10 @@ class FixedPointNet(nn.Module):
 
 def build_fixed_point(net: SpikingNet, widths: BitWidths | None = None) -> FixedPointNet:
     """The emulation with the most input bits (≤ 8) whose float32 currents stay exact."""
+    if net.arch.residual:
+        raise InvalidModel(
+            "the fixed-point emulation is feed-forward; this model has residual blocks"
+        )
     for bits in range(WEIGHT_BITS, 3, -1):
         fixed = FixedPointNet(net, bits, widths)
         if fixed.exact():
