@@ -35,6 +35,7 @@ from spikeglyph.train.network import SpikingNet
 from spikeglyph.train.optim import seed_everything
 
 ARMS = ("off", "teacher")
+TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 ARM_NAMES = {"off": "random order", "teacher": "curriculum (teacher margin)"}
 
 
@@ -57,10 +58,11 @@ def one_run(
     recipe: Recipe,
     train: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray],
-    test: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray] | None,
     every: int,
 ) -> dict[str, Any]:
-    """Train ``recipe``, scoring the whole validation split every ``every`` batches."""
+    """Train ``recipe``, scoring the whole validation split every ``every`` batches (and the
+    test split once at the end, unless ``test`` is None)."""
     cpu = torch.device("cpu")
     seed_everything(recipe.seed)  # what fit does before it builds the network
     net = SpikingNet(recipe.arch, recipe.encoder, recipe.timesteps)
@@ -89,7 +91,9 @@ def one_run(
         "seed": recipe.seed,
         "best_val_accuracy": result.best_val,
         "best_epoch": result.best_epoch,
-        "test_accuracy": evaluate_net(result.model, *test, cpu)["accuracy"],
+        "test_accuracy": None
+        if test is None
+        else evaluate_net(result.model, *test, cpu)["accuracy"],
         "seconds": round(time.perf_counter() - started, 1),
         "curve": [[seen, round(acc, 4)] for seen, acc in curve],
     }
@@ -141,7 +145,7 @@ def plot(datasets: dict[str, Any], path: Path) -> None:
             ax.plot(seen, mean, label=ARM_NAMES[arm])
             ax.fill_between(seen, mean - sd, mean + sd, alpha=0.25)
         ax.axhline(result["target_val_accuracy"], color="grey", linestyle="--", label="target")
-        ax.set_title(name)
+        ax.set_title(TITLES.get(name, name))
         ax.set_xlabel("training samples seen")
         ax.set_ylabel("validation accuracy")
         ax.set_ylim(max(0.0, result["target_val_accuracy"] - 0.25), 1.0)

@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "stdp_accuracy": "python bench/bench_stdp.py --neurons 100,400 --max-samples 22000",
     "energy": "python bench/bench_energy.py",
     "nir": "python bench/bench_nir.py",
+    "curriculum_sweep": "python bench/bench_curriculum_sweep.py",
+    "curriculum": "python bench/bench_curriculum.py",
+    "growth": "python bench/bench_growth.py",
     "reproduce": "python bench/reproduce_models.py models/<model> --threads 1",
 }
 

@@ -1,5 +1,6 @@
 """Which renderer fills which generated region, and which documents hold regions.
 
+RESEARCH.md holds the research experiments' own regions (curriculum, growth).
 A region may appear in several documents: RELIABILITY.md shows the load, memory, fuzzing and
 fault tables of BENCHMARKS.md, ENERGY.md its energy tables, STDP.md its STDP tables and
 MODELS.md its NIR table, each rendered by the one renderer below.
@@ -17,6 +18,7 @@ from reporting import (
     nir,
     plasticity,
     reproduce,
+    research,
     resources,
     serving,
     stdp,
@@ -34,6 +36,7 @@ DOCUMENTS = [
     "docs/STDP.md",
     "docs/ENERGY.md",
     "docs/RELIABILITY.md",
+    "docs/RESEARCH.md",
 ]
 
 REGIONS: dict[str, Renderer] = {
@@ -69,6 +72,9 @@ REGIONS: dict[str, Renderer] = {
     "model-fashion-mnist": model_cards.model_card("fashion-mnist"),
     "model-mnist-spikes": model_cards.model_card("mnist-spikes"),
     "model-mnist-stdp": model_cards.render_stdp_model,
+    "curriculum": research.render_curriculum,
+    "curriculum-sweep": research.render_curriculum_sweep,
+    "growth": research.render_growth,
     "commands": render_commands,
     "readme-figures": render_readme,
 }
