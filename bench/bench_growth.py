@@ -14,6 +14,10 @@ recipe otherwise) on the first ``--max-samples`` training images; between stages
 by ``--fc-grow`` units where the errors on ``--probe`` training images concentrate. The fixed
 network has the grown one's final widths and trains the same stages.
 
+The STDP control ``fixed_from_images`` is the fixed network with its weights started from
+randomly chosen training images (as recruits start from misclassified ones), without growth:
+it separates the error signal from the image initialisation.
+
     nice -n 10 python bench/bench_growth.py
 """
 
@@ -39,6 +43,7 @@ from spikeglyph.train.network import SpikingNet
 from spikeglyph.train.optim import seed_everything
 from spikeglyph.train.stdp.api import accuracy, flat_images, label_neurons
 from spikeglyph.train.stdp.growth import GrowthRule, learn_in_windows
+from spikeglyph.train.stdp.kernels import normalise_columns
 from spikeglyph.train.stdp.network import StdpNet
 
 Split = tuple[np.ndarray, np.ndarray]
@@ -52,13 +57,23 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def stdp_run(
-    neurons: int, rule: GrowthRule | None, seed: int, splits: dict[str, Split], args: Any
+    neurons: int,
+    rule: GrowthRule | None,
+    seed: int,
+    splits: dict[str, Split],
+    args: Any,
+    from_images: bool = False,
 ) -> dict[str, Any]:
+    """One STDP network learning the training images in windows; ``from_images``: its
+    weights start from randomly chosen training images, as recruits do, instead of noise."""
     recipe = default_stdp_recipe()
     spec = recipe.spec.__class__(**{**recipe.spec.__dict__, "neurons": neurons, "noise_seed": seed})
     torch.manual_seed(seed)
     net = StdpNet(spec)
     train_x, train_y = (part[: args.stdp_images] for part in splits["train"])
+    if from_images:
+        pick = np.random.default_rng(seed).choice(len(train_x), size=neurons, replace=False)
+        net.weights = normalise_columns(flat_images(train_x[pick]).T, spec.weight_norm)
     started = time.perf_counter()
     records = learn_in_windows(
         net,
@@ -97,8 +112,12 @@ def stdp_part(splits: dict[str, Split], seeds: list[int], args: Any) -> dict[str
         stdp_run(run["neurons_final"], None, s, splits, args)
         for run, s in zip(grown, seeds, strict=True)
     ]
+    control = [
+        stdp_run(run["neurons_final"], None, s, splits, args, from_images=True)
+        for run, s in zip(grown, seeds, strict=True)
+    ]
     target = args.target_fraction * statistics.fmean(run["curve"][-1][-1] for run in fixed)
-    arms = {"grown": grown, "fixed": fixed}
+    arms = {"grown": grown, "fixed": fixed, "fixed_from_images": control}
     summary: dict[str, Any] = {"rule": rule.__dict__, "target_window_accuracy": target}
     for name, runs in arms.items():
         for run in runs:
@@ -213,10 +232,12 @@ def plot(stdp: dict[str, Any], fc: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4))
-    for name in ("grown", "fixed"):
+    for name in ("grown", "fixed", "fixed_from_images"):
         curves = np.array([run["curve"] for run in stdp[name]["runs"]], dtype=float)
-        _band(axes[0], curves, 0, 2, f"STDP {name}")
-        _band(axes[1], curves, 0, 1, f"STDP {name}")
+        _band(axes[0], curves, 0, 2, f"STDP {name.replace('_', ' ')}")
+        _band(axes[1], curves, 0, 1, f"STDP {name.replace('_', ' ')}")
+        if name == "fixed_from_images":
+            continue
         fc_curves = np.array([run["curve"] for run in fc[name]["runs"]], dtype=float)
         _band(axes[2], fc_curves, 0, 2, f"fc {name}")
     axes[0].axhline(stdp["target_window_accuracy"], color="grey", linestyle="--", label="target")

@@ -55,13 +55,20 @@ def render_curriculum(doc: Doc) -> str:
     )
 
 
+GROWTH_ARMS = {
+    "grown": "grown",
+    "fixed": "fixed",
+    "fixed_from_images": "fixed, weights from training images",
+}
+
+
 def _growth_rows(part: Doc, unit: str) -> list[list[object]]:
     rows = []
-    for arm in ("grown", "fixed"):
+    for arm in (name for name in GROWTH_ARMS if name in part):
         summary = part[arm]
         rows.append(
             [
-                arm,
+                GROWTH_ARMS[arm],
                 unit,
                 _pm(summary["neurons_final"], digits=1),
                 _pm(summary.get("mean_neurons"), digits=1),

@@ -77,7 +77,7 @@ GROWTH = {
         "stages": 4, "max_samples": 10000, "fc_grow": 16,
     },
     "stdp": {"target_window_accuracy": 0.7, "grown": _growth_arm(100, 0.71),
-             "fixed": _growth_arm(100, 0.74)},
+             "fixed": _growth_arm(100, 0.74), "fixed_from_images": _growth_arm(100, 0.75)},
     "fc": {"grown": _growth_arm(80, 0.9), "fixed": _growth_arm(80, 0.91)},
 }  # fmt: skip
 
@@ -100,6 +100,7 @@ def _region(root: Path, name: str) -> str:
         ),
         ("curriculum_sweep", SWEEP, "curriculum-sweep", "| **c₀ = 0.5, root** | 0.5 | 94.50 |"),
         ("growth", GROWTH, "growth", "| grown | STDP | 100.0 ± 0.0 | 50.0 ± 1.0 | 71.00 ± 1.00"),
+        ("growth", GROWTH, "growth", "| fixed, weights from training images | STDP | 100.0 ± 0.0"),
     ],
 )
 def test_each_research_region_renders_its_benchs_layout(
