@@ -18,7 +18,7 @@ $(STAMP): shared/pyproject.toml services/*/pyproject.toml constraints.txt
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet --retries 1 --extra-index-url $(TORCH_INDEX) "torch==$(TORCH_VERSION)"
 	$(PIP) install --quiet -c constraints.txt \
-	    -e "shared[client,runtime,store,server,cli,train,tensorboard,dev]" -e services/inference -e services/trainer -e services/gateway
+	    -e "shared[client,runtime,store,server,cli,train,tensorboard,bench,dev]" -e services/inference -e services/trainer -e services/gateway
 	touch $(STAMP)
 
 install: $(STAMP)

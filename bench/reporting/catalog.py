@@ -43,6 +43,9 @@ COMMANDS: dict[str, str] = {
     "robustness": "python bench/bench_robustness.py --stage after --no-raw",
     "despeckle_sweep": "python bench/bench_despeckle_sweep.py",
     "sew_resnet": "python bench/bench_sew_resnet.py",
+    "curriculum_sweep": "python bench/bench_curriculum_sweep.py",
+    "curriculum": "python bench/bench_curriculum.py",
+    "growth": "python bench/bench_growth.py",
     "reproduce": "python bench/reproduce_models.py models/<model> --threads 1",
 }
 

@@ -1,5 +1,6 @@
 """Which renderer fills which generated region, and which documents hold regions.
 
+RESEARCH.md holds the research experiments' own regions (curriculum, growth).
 A region may appear in several documents: RELIABILITY.md shows the load, memory, fuzzing and
 fault tables of BENCHMARKS.md, ENERGY.md its energy tables, STDP.md its STDP tables and
 MODELS.md its NIR table, each rendered by the one renderer below.
@@ -19,6 +20,7 @@ from reporting import (
     peers,
     plasticity,
     reproduce,
+    research,
     resources,
     robustness,
     serving,
@@ -80,6 +82,9 @@ REGIONS: dict[str, Renderer] = {
     "robustness-plot": robustness.render_robustness_plot,
     "despeckle-sweep": robustness.render_despeckle_sweep,
     "sew-resnet": robustness.render_sew_resnet,
+    "curriculum": research.render_curriculum,
+    "curriculum-sweep": research.render_curriculum_sweep,
+    "growth": research.render_growth,
     "commands": render_commands,
     "readme-figures": render_readme,
     "weights": weights.render_weights,

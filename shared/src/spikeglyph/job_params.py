@@ -21,7 +21,7 @@ from spikeglyph.recipe import (
     recipe_defaults,
     resolve,
 )
-from spikeglyph.recipe.specs import ArchName, DatasetName, EncoderName
+from spikeglyph.recipe.specs import ArchName, CurriculumName, DatasetName, EncoderName
 from spikeglyph.schema_base import Schema, VersionName
 
 
@@ -56,6 +56,9 @@ class TrainParams(Schema):
     batch_size: int | None = _recipe_field("batch_size", "Batch size.", ge=1, le=4096)
     lr: float | None = _recipe_field("lr", "Peak learning rate (conv, fc).", gt=0, le=1.0)
     seed: int | None = _recipe_field("seed", "Seed of every random choice.")
+    curriculum: CurriculumName | None = _recipe_field(
+        "curriculum", "Training order (conv, fc): off (random) or teacher (easy first)."
+    )
     activate: bool = Field(default=False, description="Activate the new version when done.")
 
     def overrides(self) -> RecipeOverrides:

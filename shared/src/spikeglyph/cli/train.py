@@ -49,6 +49,7 @@ def train(
     lr: opt.Lr = None,
     seed: opt.Seed = None,
     augment: opt.Augment = None,
+    curriculum: opt.CurriculumOpt = None,
     workdir: opt.Workdir = None,
     data_dir: opt.DataDir = None,
     report_test: opt.ReportTest = False,

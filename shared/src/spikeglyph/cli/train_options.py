@@ -38,6 +38,11 @@ class Encoder(StrEnum):
     latency = "latency"
 
 
+class Curriculum(StrEnum):
+    off = "off"
+    teacher = "teacher"
+
+
 class StdpRuleName(StrEnum):
     pair = "pair"
     triplet = "triplet"
@@ -91,6 +96,10 @@ Adaptive = Annotated[bool | None, _recipe("Adaptive thresholds (ALIF)", "adaptiv
 RateReg = Annotated[float | None, _recipe("Firing-rate penalty weight (energy-aware)", "rate_reg")]
 Lr = Annotated[float | None, _recipe("Peak AdamW learning rate", "lr")]
 Augment = Annotated[bool | None, _recipe("Training augmentation", "augment")]
+CurriculumOpt = Annotated[
+    Curriculum | None,
+    _recipe("Training order: random, or easy first by a teacher's margin", "curriculum"),
+]
 Neurons = Annotated[int | None, _recipe("Excitatory neurons", "neurons", STDP_PANEL, minimum=1)]
 StdpRuleOpt = Annotated[
     StdpRuleName | None, _recipe("Pair or triplet STDP", "stdp_rule", STDP_PANEL)

@@ -28,6 +28,7 @@ from spikeglyph.recipe.recipes import (
 from spikeglyph.recipe.specs import (
     MAX_RESIDUAL,
     ArchName,
+    CurriculumName,
     DatasetName,
     EncoderName,
     default_arch,
@@ -58,6 +59,7 @@ class RecipeOverrides(RecipeModel):
     neurons: int | None = Field(None, ge=1)
     stdp_rule: Literal["pair", "triplet"] | None = None
     max_rate: float | None = Field(None, ge=1.0)
+    curriculum: CurriculumName | None = None
 
     def given(self) -> dict[str, Any]:
         """The overrides that are set."""
@@ -85,6 +87,7 @@ OVERRIDE_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "adaptive": (("arch.neuron.adaptive",), ()),
     "rate_reg": (("rate_reg",), ()),
     "augment": (("augment.enabled",), ()),
+    "curriculum": (("curriculum.kind",), ()),
     "neurons": ((), ("spec.neurons",)),
     "stdp_rule": ((), ("spec.rule.kind",)),
     "max_rate": ((), ("spec.max_rate_hz",)),
@@ -107,7 +110,7 @@ def resolve(overrides: RecipeOverrides, base: AnyRecipe | None = None) -> AnyRec
         family = "stdp" if stdp else "surrogate-gradient (conv, fc)"
         raise InvalidRecipe(f"{', '.join(refused)} cannot be set for {family} models")
     start = base or _default_base(given, stdp)
-    data = start.to_dict()
+    data = start.model_dump(mode="json")  # every field, those to_dict leaves out included
     if isinstance(start, Recipe):
         data["arch"] = _arch(start, given)
     for name, value in given.items():
@@ -178,8 +181,7 @@ def recipe_defaults(name: str) -> dict[str, Any]:
     for dataset in DATASETS:
         for arch in ("conv", "fc"):
             if surrogate_paths and not (arch == "fc" and name in CONV_ONLY):
-                recipe = default_recipe(dataset, arch).to_dict()
-                recipe["arch"].setdefault("residual", 0)  # records leave out "no blocks"
+                recipe = default_recipe(dataset, arch).model_dump(mode="json")
                 values[f"{dataset}/{arch}"] = _get(recipe, surrogate_paths[0])
         if stdp_paths:
             values[f"{dataset}/stdp"] = _get(default_stdp_recipe(dataset).to_dict(), stdp_paths[0])

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from spikeglyph.recipe.specs import (
     ArchSpec,
     AugmentSpec,
+    CurriculumSpec,
     DatasetName,
     EncoderSpec,
     default_arch,
@@ -111,6 +112,15 @@ class Recipe(RecipeModel):
     seed: int = 0
     augment: AugmentSpec
     eval_batch_size: int = Field(500, ge=1)
+    curriculum: CurriculumSpec = Field(default_factory=CurriculumSpec)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Without ``curriculum`` while it is off: a recipe in random order reads as recipes did
+        before curricula existed, so recorded recipes and their fingerprints stay the same."""
+        data = super().to_dict()
+        if data["curriculum"]["kind"] == "off":
+            del data["curriculum"]
+        return data
 
     @field_serializer("arch")
     def _arch_record(self, arch: ArchSpec) -> dict[str, Any]:

@@ -144,3 +144,32 @@ class AugmentSpec:
     hflip_p: float = 0.0
     whole_pixels: bool = False  # whole-pixel shifts, nearest sampling: no interpolation blur
     enabled: bool = True
+
+
+CurriculumName = Literal["off", "teacher"]
+PacingName = Literal["linear", "root"]
+
+
+@dataclass(frozen=True)
+class CurriculumSpec:
+    """The order of the training images (:mod:`spikeglyph.train.curriculum`).
+
+    ``off``: a fresh random order every epoch. ``teacher``: images ranked easy to hard by the
+    margin of a small teacher (softmax regression on the pixels, cross-fitted on two halves of
+    the training images so no image is scored by a teacher that saw it); at optimiser step t
+    of T each batch is drawn from the easiest fraction c(t) of them, c growing from ``start``
+    to 1 at t = ``ramp``·T, linearly or as a square root (Platanios et al., NAACL 2019).
+    """
+
+    kind: CurriculumName = "off"
+    start: float = 0.2
+    ramp: float = 0.5
+    pacing: PacingName = "root"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("off", "teacher"):
+            raise ValueError(f"unknown curriculum {self.kind!r}; choose off or teacher")
+        if self.pacing not in ("linear", "root"):
+            raise ValueError(f"unknown pacing {self.pacing!r}; choose linear or root")
+        if not (0.0 < self.start <= 1.0 and 0.0 < self.ramp <= 1.0):
+            raise ValueError("curriculum start and ramp must be in (0, 1]")

@@ -26,6 +26,7 @@ from spikeglyph.recipe import Recipe
 from spikeglyph.schemas import JobProgress
 from spikeglyph.train import checkpoint
 from spikeglyph.train.augment import augment
+from spikeglyph.train.curriculum import Pacing, epoch_batches, pacing_of
 from spikeglyph.train.evaluation import evaluate_net as evaluate_net
 from spikeglyph.train.evaluation import pick_device as pick_device
 from spikeglyph.train.evaluation import to_tensor as to_tensor
@@ -82,6 +83,7 @@ class _Run:
     progress: ProgressFn | None
     should_stop: StopFn | None
     best_weights: dict[str, torch.Tensor] | None = None
+    pacing: Pacing | None = None  # the curriculum's, None in random order
     board: TensorBoardLog | None = None
     board_images: np.ndarray | None = None  # the fixed validation sample the board measures
     started: float = field(default_factory=time.monotonic)
@@ -165,6 +167,7 @@ def _start(
         state, best_weights = restored
         log.info("resuming after epoch %d (best val %.4f)", state.epoch, state.best_val)
     workdir.mkdir(parents=True, exist_ok=True)
+    steps_per_epoch = max(1, math.ceil(len(images) / config.batch_size))
     return _Run(
         config=config,
         net=net,
@@ -174,15 +177,16 @@ def _start(
         state=state,
         images=to_tensor(images),
         labels=torch.from_numpy(labels.astype(np.int64)),
-        steps_per_epoch=max(1, math.ceil(len(images) / config.batch_size)),
+        steps_per_epoch=steps_per_epoch,
         progress=progress,
         should_stop=should_stop,
         best_weights=best_weights,
+        pacing=pacing_of(config, images, labels, steps_per_epoch * config.epochs),
     )
 
 
 def _train_epoch(run: _Run, epoch: int, freeze_norm_stats: bool) -> EpochStats:
-    """One pass over the (augmented) training images in this epoch's seeded order."""
+    """One pass over the (augmented) training images in this epoch's seeded (or paced) order."""
     config, net = run.config, run.net
     net.train()
     if freeze_norm_stats:
@@ -190,10 +194,9 @@ def _train_epoch(run: _Run, epoch: int, freeze_norm_stats: bool) -> EpochStats:
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
                 module.eval()
     generator = torch.Generator().manual_seed(config.seed * 1000 + epoch)
-    order = torch.randperm(len(run.images), generator=generator)
+    batches = epoch_batches(len(run.images), config.batch_size, generator, run.pacing, epoch)
     stats = EpochStats()
-    for batch_idx in range(run.steps_per_epoch):
-        idx = order[batch_idx * config.batch_size : (batch_idx + 1) * config.batch_size]
+    for batch_idx, idx in enumerate(batches):
         _train_step(run, idx, generator, stats)
         if batch_idx % CHECK_EVERY == 0 or batch_idx == run.steps_per_epoch - 1:
             if run.should_stop is not None and run.should_stop():
