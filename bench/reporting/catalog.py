@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "stdp_accuracy": "python bench/bench_stdp.py --neurons 100,400 --max-samples 22000",
     "energy": "python bench/bench_energy.py",
     "nir": "python bench/bench_nir.py",
+    "rstdp": "python bench/bench_rstdp.py",
     "reproduce": "python bench/reproduce_models.py models/<model> --threads 1",
 }
 
@@ -57,7 +58,7 @@ def render_commands(src: Sources) -> str:
         "```bash",
         "export SPIKEGLYPH_DATA_DIR=/path/to/datasets  # holds mnist/ and fashion-mnist/",
         *(cmd for name, cmd in COMMANDS.items() if name != "reproduce"),
-        *(reproduce.replace("<model>", model) for model in src.model_names()),
+        *(reproduce.replace("<model>", model) for model in src.recipe_model_names()),
         "python bench/report.py  # regenerate docs/BENCHMARKS.md and the README's figures",
         "```",
     ]

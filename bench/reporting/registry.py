@@ -2,7 +2,8 @@
 
 A region may appear in several documents: RELIABILITY.md shows the load, memory, fuzzing and
 fault tables of BENCHMARKS.md, ENERGY.md its energy tables, STDP.md its STDP tables and
-MODELS.md its NIR table, each rendered by the one renderer below.
+MODELS.md its NIR table, each rendered by the one renderer below. RESEARCH.md holds the
+research benches' regions (``rstdp-*``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from reporting import (
     plasticity,
     reproduce,
     resources,
+    rstdp,
     serving,
     stdp,
     summary,
@@ -34,6 +36,7 @@ DOCUMENTS = [
     "docs/STDP.md",
     "docs/ENERGY.md",
     "docs/RELIABILITY.md",
+    "docs/RESEARCH.md",
 ]
 
 REGIONS: dict[str, Renderer] = {
@@ -65,6 +68,9 @@ REGIONS: dict[str, Renderer] = {
     "stdp-accuracy": stdp.render_stdp_accuracy,
     "nir": nir.render_nir,
     "reproduce": reproduce.render_reproduce,
+    "rstdp-tune": rstdp.render_rstdp_tune,
+    "rstdp-compare": rstdp.render_rstdp_compare,
+    "rstdp-stream": rstdp.render_rstdp_stream,
     "model-mnist": model_cards.model_card("mnist"),
     "model-fashion-mnist": model_cards.model_card("fashion-mnist"),
     "model-mnist-spikes": model_cards.model_card("mnist-spikes"),

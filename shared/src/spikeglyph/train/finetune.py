@@ -67,6 +67,18 @@ def finetune(
         from spikeglyph.train.rstdp.finetune import reward_finetune
 
         return reward_finetune(base_dir, images, labels, params=params, **run)
+    return surrogate_finetune(base_dir, images, labels, params=params, **run)
+
+
+def surrogate_finetune(
+    base_dir: Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    params: FinetuneParams,
+    **run: Unpack[JobOptions],
+) -> Path:
+    """:func:`finetune` of a surrogate-gradient model."""
     data_dir, workdir, device = run["data_dir"], run["workdir"], run.get("device", "auto")
     if (done := finished_model(workdir)) is not None:
         return done
