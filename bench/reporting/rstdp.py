@@ -79,41 +79,55 @@ def render_rstdp_compare(doc: Doc) -> str:
 
 @from_bench("rstdp")
 def render_rstdp_stream(doc: Doc) -> str:
-    """Reward-only learning of a stream through the finetune job's functions and defaults."""
+    """Reward-only learning of a stream through the finetune job's functions: with the job's
+    defaults and a stronger setting; beside them a supervised readout of the same trials."""
     stream = doc["stream"]
     rows = [
         [
             run["seed"],
-            pct(run["learnt_before"], 1),
             pct(run["held_out_before"], 1),
-            f"**{pct(run['held_out_after'], 1)}**",
+            f"**{pct(run['job_defaults']['held_out_after'], 1)}**",
+            pct(run["stronger"]["held_out_after"], 1),
+            pct(run["supervised_held_out"], 1),
             pct(run["val_before"]),
-            pct(run["val_after"]),
+            pct(run["job_defaults"]["val_after"]),
+            pct(run["stronger"]["val_after"]),
         ]
         for run in stream["runs"]
     ]
     summary = stream["summary"]
-    rows.append(
-        [
-            "mean ± sd",
-            "",
-            _mean_sd(summary["held_out_before"]),
-            f"**{_mean_sd(summary['held_out_after'])}**",
-            _mean_sd(summary["val_before"]),
-            _mean_sd(summary["val_after"]),
-        ]
+    keys = (
+        "held_out_before",
+        "job_defaults.held_out_after",
+        "stronger.held_out_after",
+        "supervised_held_out",
+        "val_before",
+        "job_defaults.val_after",
+        "stronger.val_after",
     )
+    rows.append(["mean ± sd", *(_mean_sd(summary[key]) for key in keys)])
     headers = [
         "seed",
-        "rewarded part, before",
         "held-out stream, before",
-        "held-out stream, after",
+        "after reward (job defaults)",
+        "after reward (stronger)",
+        "labels as targets (reference)",
         "validation, before",
-        "validation, after",
+        "validation, after (defaults)",
+        "validation, after (stronger)",
     ]
+    run = stream["runs"][0]
     learnt = stream["learnt"]
     return (
         f"{table(headers, rows)}\n\n{num(stream['size'])} digits per seed: {num(learnt)} "
-        f"rewarded, {num(stream['size'] - learnt)} held out; "
-        f"{num(stream['runs'][0]['replayed'])} replayed training digits per run."
+        f"learnt, {num(stream['size'] - learnt)} held out. Job defaults: "
+        f"{_setting(run['job_defaults'])}; stronger: {_setting(run['stronger'])}."
+    )
+
+
+def _setting(result: Doc) -> str:
+    params = result["params"]
+    return (
+        f"learning rate × {params['lr_factor']}, {params['rehearsal_ratio']} replayed training "
+        f"digit(s) per feedback digit ({num(result['replayed'])} replayed)"
     )
