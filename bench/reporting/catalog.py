@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "curriculum_sweep": "python bench/bench_curriculum_sweep.py",
     "curriculum": "python bench/bench_curriculum.py",
     "growth": "python bench/bench_growth.py",
+    "rstdp": "python bench/bench_rstdp.py",
     "reproduce": "python bench/reproduce_models.py models/<model> --threads 1",
 }
 
@@ -66,7 +67,7 @@ def render_commands(src: Sources) -> str:
         "```bash",
         "export SPIKEGLYPH_DATA_DIR=/path/to/datasets  # holds mnist/ and fashion-mnist/",
         *(cmd for name, cmd in COMMANDS.items() if name != "reproduce"),
-        *(reproduce.replace("<model>", model) for model in src.model_names()),
+        *(reproduce.replace("<model>", model) for model in src.recipe_model_names()),
         "python bench/report.py  # regenerate docs/BENCHMARKS.md and the README's figures",
         "```",
     ]

@@ -20,6 +20,9 @@ def describe_architecture(arch: dict[str, Any]) -> str:
     kind = arch.get("kind", "?")
     if kind == "stdp":
         return f"STDP, {arch.get('neurons', '?')} excitatory neurons"
+    if kind == "rstdp":
+        learned = (arch.get("readout") or {}).get("learned_from", "?")
+        return f"STDP, {arch.get('neurons', '?')} excitatory neurons, readout learnt from {learned}"
     text = str(kind)
     if arch.get("channels"):
         text += " " + "-".join(str(c) for c in arch["channels"])
@@ -94,8 +97,9 @@ def render_accuracy(src: Sources) -> str:
     ]
     return (
         table(headers, rows)
-        + "\n\n*From* `models/*/manifest.json`, written by `spikeglyph train` when each model "
-        + "was made (epoch chosen on the validation split; the test split only reported); "
+        + "\n\n*From* `models/*/manifest.json`, written by `spikeglyph train` (an R-STDP "
+        + "readout: `spikeglyph readout`) when each model was made (epoch and readout "
+        + "hyperparameters chosen on the validation split; the test split only reported); "
         + "created "
         + "; ".join(created)
         + " UTC."

@@ -3,7 +3,8 @@
 RESEARCH.md holds the research experiments' own regions (curriculum, growth).
 A region may appear in several documents: RELIABILITY.md shows the load, memory, fuzzing and
 fault tables of BENCHMARKS.md, ENERGY.md its energy tables, STDP.md its STDP tables and
-MODELS.md its NIR table, each rendered by the one renderer below.
+MODELS.md its NIR table, each rendered by the one renderer below. RESEARCH.md holds the
+research benches' regions (``rstdp-*``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from reporting import (
     research,
     resources,
     robustness,
+    rstdp,
     serving,
     stdp,
     summary,
@@ -74,6 +76,9 @@ REGIONS: dict[str, Renderer] = {
     "nir": nir.render_nir,
     "whatif": lab.render_whatif,
     "reproduce": reproduce.render_reproduce,
+    "rstdp-tune": rstdp.render_rstdp_tune,
+    "rstdp-compare": rstdp.render_rstdp_compare,
+    "rstdp-stream": rstdp.render_rstdp_stream,
     "model-mnist": model_cards.model_card("mnist"),
     "model-fashion-mnist": model_cards.model_card("fashion-mnist"),
     "model-mnist-spikes": model_cards.model_card("mnist-spikes"),

@@ -32,7 +32,7 @@ def collect(src: Sources) -> Doc | None:
     names = src.bench_names(PREFIX)
     if not names:
         return None
-    return {"runs": {name: src.bench(name) for name in names}, "shipped": src.model_names()}
+    return {"runs": {name: src.bench(name) for name in names}, "shipped": src.recipe_model_names()}
 
 
 def _model_cell(run: Doc) -> str:

@@ -9,6 +9,9 @@ from typing import Any
 
 Doc = dict[str, Any]
 
+# Families made from another shipped model rather than by a training recipe.
+NOT_FROM_RECIPES = frozenset({"rstdp"})
+
 
 class ReportError(Exception):
     """The documents or their JSON cannot be reconciled (bad markers, unreadable JSON)."""
@@ -57,6 +60,16 @@ class Sources:
     def model_names(self) -> list[str]:
         """Directories under ``models/`` that hold a manifest, sorted."""
         return sorted(path.parent.name for path in (self.root / "models").glob("*/manifest.json"))
+
+    def recipe_model_names(self) -> list[str]:
+        """The shipped models a training recipe makes (``spikeglyph train``), which
+        ``bench/reproduce_models.py`` re-runs: all but R-STDP readouts, which ``spikeglyph
+        readout`` makes from another shipped model."""
+        return [
+            name
+            for name in self.model_names()
+            if (self.manifest(name) or {}).get("family") not in NOT_FROM_RECIPES
+        ]
 
     def manifest(self, model: str) -> Doc | None:
         """``models/<model>/manifest.json``, or None when there is no such shipped model."""

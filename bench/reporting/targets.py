@@ -55,6 +55,13 @@ def _stdp_accuracy(manifest: Doc) -> Verdict:
     return Verdict(figure, accuracy >= 0.88, settings_note(neurons=(neurons, 400)))
 
 
+def _rstdp_accuracy(manifest: Doc) -> Verdict:
+    accuracy = manifest["metrics"]["test_accuracy"]
+    learned = manifest["architecture"]["readout"]["learned_from"]
+    figure = f"{pct(accuracy)}, readout learnt from {learned}"
+    return Verdict(figure, accuracy >= 0.85 and learned == "reward")
+
+
 def _ort_latency(doc: Doc) -> Verdict:
     values = [model["batch1"]["threads_1"]["onnxruntime"]["p50_ms"] for model in doc["models"]]
     figure = ", ".join(
@@ -254,6 +261,12 @@ TARGETS = (
     ),
     Target("1-epoch 5,000-sample training job < 2 min", "trainer_job", _trainer_job),
     Target("STDP, 400 excitatory neurons ≥ 88 % MNIST test", "models/mnist-stdp", _stdp_accuracy),
+    Target(
+        "R-STDP readout of those features ≥ 85 % MNIST test, reward only",
+        "models/mnist-rstdp",
+        _rstdp_accuracy,
+        timing=False,
+    ),
     Target(
         "STDP learning faster than BindsNET's Diehl & Cook, same run, same neurons and steps",
         "stdp_speed",

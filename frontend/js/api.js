@@ -110,13 +110,15 @@ export function predict(image) {
 
 /**
  * Sends a correction: this image shows class `label`. `modelVersion` is the version that made
- * the prediction; the server reads the image the way that version's dataset needs.
+ * the prediction; the server reads the image the way that version's dataset needs. With
+ * `confirmed`, a confirmation instead: the answer `label` was right.
  */
-export function sendFeedback(image, label, modelVersion) {
+export function sendFeedback(image, label, modelVersion, confirmed = false) {
   const form = new FormData();
   form.append("file", image, image.name || "drawing.png");
   form.append("label", String(label));
   if (modelVersion) form.append("model_version", modelVersion);
+  if (confirmed) form.append("confirmed", "true");
   return request("feedback", { method: "POST", body: form });
 }
 

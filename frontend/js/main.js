@@ -87,6 +87,16 @@ function start() {
     }
   });
 
+  $("confirm-btn").addEventListener("click", async () => {
+    const button = $("confirm-btn");
+    button.disabled = true;
+    try {
+      await predictor.sendConfirmation();
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   let history = null;
   const jobs = new JobRunner(getKey, {
     onStarted: () => history?.refresh(),

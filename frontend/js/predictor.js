@@ -88,6 +88,24 @@ export class Predictor {
     }
   }
 
+  /** Confirms the answer on screen: it was right. */
+  async sendConfirmation() {
+    if (!this.lastImage || !this.lastPrediction) {
+      showError("Predict something first, then confirm it.");
+      return false;
+    }
+    const digit = this.lastPrediction.digit;
+    const name = (this.lastPrediction.class_names || [])[digit] ?? String(digit);
+    try {
+      const answer = await sendFeedback(this.lastImage, digit, this.lastPrediction.model_version, true);
+      showStatus(`Thanks! Confirmation “${name}” recorded (${answer.feedback_id}). It will be used in the next fine-tune.`, 10000);
+      return true;
+    } catch (err) {
+      reportError(err, "Confirmation not sent");
+      return false;
+    }
+  }
+
   /** Sends the right label for the image on screen. */
   async sendCorrection(label) {
     if (!this.lastImage || !this.lastPrediction) {

@@ -46,3 +46,19 @@ def test_correction_form_appears_only_after_a_prediction(page: Page) -> None:
     expect(page.locator("#feedback-form")).to_be_visible()
     options = page.locator("#feedback-label option")
     expect(options).to_have_count(10)
+
+
+def test_a_confirmation_sends_the_answer_as_right(page: Page) -> None:
+    install_probe(page)
+    draw(page, ONE)
+    with page.expect_response("**/api/v1/predict") as prediction:
+        page.get_by_role("button", name="Predict").click()
+    expect(page.locator("#result")).to_have_attribute("data-state", "shown")
+    answer = prediction.value.json()
+    with page.expect_response("**/api/v1/feedback") as sent:
+        page.get_by_role("button", name="That's right").click()
+    assert sent.value.status == 202
+    confirmed = page.evaluate("window.__probe.forms")[-1]["fields"]
+    assert confirmed["label"] == str(answer["digit"]) and confirmed["confirmed"] == "true"
+    assert confirmed["model_version"] == answer["model_version"]
+    expect(page.get_by_role("status")).to_contain_text("Confirmation")

@@ -157,11 +157,16 @@ class FeedbackAccepted(Schema):
     feedback_id: str
 
 
+FeedbackKind = Literal["correction", "confirmation"]
+
+
 class FeedbackItem(Schema):
-    """One stored correction (the image is kept as the preprocessed 28×28 uint8 array)."""
+    """One stored correction or confirmation (the image is kept as the preprocessed 28×28
+    uint8 array). A confirmation says the answer was right: its ``label`` is that answer."""
 
     feedback_id: str
     label: int = Field(ge=0, le=9)
+    kind: FeedbackKind = "correction"
     model_version: str | None = None
     dataset: DatasetName = "mnist"
     created_at: datetime = Field(default_factory=utcnow)

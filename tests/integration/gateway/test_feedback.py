@@ -43,6 +43,18 @@ def test_feedback_is_preprocessed_and_stored(stack: Gateway, http: httpx.Client)
     assert 10 <= rows.mean() <= 18 and 10 <= cols.mean() <= 18
 
 
+def test_a_confirmation_is_stored_as_one(stack: Gateway, http: httpx.Client) -> None:
+    response = http.post(
+        "/api/v1/feedback",
+        files={"file": ("seven.png", PNG, "image/png")},
+        data={"label": "7", "confirmed": "true"},
+    )
+    assert response.status_code == 202
+    feedback_id = response.json()["feedback_id"]
+    stored = {item.feedback_id: item for item, _ in FeedbackStore(connect(stack.redis_url)).read()}
+    assert stored[feedback_id].kind == "confirmation" and stored[feedback_id].label == 7
+
+
 @pytest.mark.parametrize(
     ("files", "data", "status"),
     [

@@ -52,14 +52,16 @@ def test_a_job_cancelled_while_queued_ends_cancelled_without_running(
 def test_a_starting_worker_publishes_the_shipped_models_and_activates_the_default(
     stack: TrainerStack, client: JobClient
 ) -> None:
-    """A fresh install lists every shipped model (STDP included), with the default active."""
+    """A fresh install lists every shipped model (STDP and R-STDP included), with the default
+    active."""
     shipped = Path(__file__).resolve().parents[3] / "models"
     models = stack.root / "models"
-    for name in ("mnist", "mnist-stdp", "fashion-mnist"):
+    for name in ("mnist", "mnist-stdp", "mnist-rstdp", "fashion-mnist"):
         shutil.copytree(shipped / name, models / name)
     stack.start_worker()
     expected = {
-        load_manifest(models / name).version for name in ("mnist", "mnist-stdp", "fashion-mnist")
+        load_manifest(models / name).version
+        for name in ("mnist", "mnist-stdp", "mnist-rstdp", "fashion-mnist")
     }
     wait_until(
         lambda: {m.version for m in client.registry.list()} == expected, 30, "shipped models"

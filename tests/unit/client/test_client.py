@@ -146,7 +146,12 @@ def test_feedback_names_the_version_that_answered() -> None:
     with client(handler) as sg:
         assert sg.feedback(b"\x89PNG\r\n\x1a\n", 7, model_version="mnist-v3") == "f1"
         sg.feedback(b"\x89PNG\r\n\x1a\n", label=2)
-    assert forms == [{"label": "7", "model_version": "mnist-v3"}, {"label": "2"}]
+        sg.feedback(b"\x89PNG\r\n\x1a\n", label=4, confirmed=True)
+    assert forms == [
+        {"label": "7", "model_version": "mnist-v3"},
+        {"label": "2"},
+        {"label": "4", "confirmed": "true"},
+    ]
 
 
 def test_protected_calls_carry_the_key_and_others_do_not() -> None:
@@ -273,7 +278,12 @@ def test_methods_keep_their_signature_and_docstring() -> None:
 
     blocking, awaited = SpikeGlyphClient("http://gw"), AsyncSpikeGlyphClient("http://gw")
     for method in (blocking.feedback, awaited.feedback):
-        assert list(inspect.signature(method).parameters) == ["image", "label", "model_version"]
+        assert list(inspect.signature(method).parameters) == [
+            "image",
+            "label",
+            "model_version",
+            "confirmed",
+        ]
         assert method.__doc__ and "feedback_id" in method.__doc__
         assert method.__name__ == "feedback"
     blocking.close()

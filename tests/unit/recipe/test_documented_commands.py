@@ -21,19 +21,21 @@ from spikeglyph.recipe import default_recipe, default_stdp_recipe
 from spikeglyph.recipe.records import recipe_of
 
 REPO = Path(__file__).resolve().parents[3]
-DOCS = (REPO / "docs" / "MODELS.md", REPO / "docs" / "STDP.md")
+DOCS = (REPO / "docs" / "MODELS.md", REPO / "docs" / "STDP.md", REPO / "docs" / "RESEARCH.md")
+# Made from another shipped model by ``spikeglyph readout``, not by a training recipe.
+READOUT_FAMILIES = {"rstdp"}
 
 
-def documented_train_commands() -> list[list[str]]:
-    """Every ``spikeglyph train`` command of the model docs that writes into ``models/``, as
-    arguments."""
+def documented_train_commands(command: str = "train") -> list[list[str]]:
+    """Every ``spikeglyph <command>`` command of the model docs that writes into ``models/``,
+    as arguments."""
     commands = []
     for doc in DOCS:
         for block in re.findall(r"```[a-z]*\n(.*?)```", doc.read_text(), flags=re.S):
             text = block.replace("\\\n", " ")
             for line in text.splitlines():
-                if "spikeglyph train" in line:
-                    args = shlex.split(line[line.index("spikeglyph train") :])[1:]
+                if f"spikeglyph {command} " in line:
+                    args = shlex.split(line[line.index(f"spikeglyph {command}") :])[1:]
                     if args[args.index("--out") + 1].startswith("models/"):
                         commands.append(args)
     return commands
@@ -43,10 +45,25 @@ def _out(args: list[str]) -> Path:
     return REPO / args[args.index("--out") + 1]
 
 
+def _shipped(readout: bool) -> set[str]:
+    return {
+        path.parent.name
+        for path in (REPO / "models").glob("*/manifest.json")
+        if (read_manifest(path.parent).family in READOUT_FAMILIES) is readout
+    }
+
+
 def test_every_shipped_model_has_its_documented_command() -> None:
     documented = {_out(args).name for args in documented_train_commands()}
-    shipped = {path.parent.name for path in (REPO / "models").glob("*/manifest.json")}
-    assert documented == shipped
+    assert documented == _shipped(readout=False)
+
+
+def test_every_shipped_readout_has_its_documented_command_from_its_parent() -> None:
+    commands = documented_train_commands("readout")
+    assert {_out(args).name for args in commands} == _shipped(readout=True)
+    for args in commands:
+        base = read_manifest(REPO / args[args.index("--base") + 1])
+        assert read_manifest(_out(args)).parent == base.version
 
 
 @pytest.mark.parametrize("args", documented_train_commands(), ids=lambda a: _out(a).name)

@@ -24,6 +24,29 @@ def test_add_then_read_returns_the_same_image_and_metadata(feedback: FeedbackSto
     np.testing.assert_array_equal(pixels, np.rint(image * 255).astype(np.uint8))
 
 
+def test_a_confirmation_is_stored_as_one_and_older_items_read_as_corrections(
+    feedback: FeedbackStore,
+) -> None:
+    feedback.add(digit_image(0), 3, model_version="v1", dataset="mnist")
+    feedback.add(digit_image(1), 5, model_version="v1", dataset="mnist", kind="confirmation")
+    # an entry written before confirmations existed has no kind: it was a correction
+    feedback.redis.xadd(
+        feedback.keys.feedback_stream,
+        {
+            "label": 2,
+            "model_version": "v0",
+            "dataset": "mnist",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "image": bytes(784),
+        },
+    )
+    kinds = [(item.label, item.kind) for item, _ in feedback.read()]
+    assert kinds == [(3, "correction"), (5, "confirmation"), (2, "correction")]
+    with pytest.raises(InvalidFeedback):
+        feedback.add(digit_image(2), 1, model_version="v1", dataset="mnist", kind="praise")  # type: ignore[arg-type]
+    assert feedback.count() == 3
+
+
 def test_uint8_images_are_stored_unchanged(feedback: FeedbackStore) -> None:
     image = (np.arange(784) % 256).astype(np.uint8).reshape(28, 28)
     feedback.add(image, 0, model_version=None, dataset="fashion-mnist")

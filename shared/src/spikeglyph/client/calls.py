@@ -137,13 +137,18 @@ def predict_whatif(
     return Call("POST", f"{API}/predict/whatif", WHATIF.validate_json, idempotent=True, json=body)
 
 
-def feedback(image: ImageInput, label: int, *, model_version: str | None = None) -> Call[str]:
-    """Send a correction; returns its ``feedback_id``.
+def feedback(
+    image: ImageInput, label: int, *, model_version: str | None = None, confirmed: bool = False
+) -> Call[str]:
+    """Send a correction (``confirmed=True``: a confirmation that the answer ``label`` was
+    right); returns its ``feedback_id``.
 
-    ``model_version`` names the version that answered wrongly (a prediction's
-    ``model_version``); the gateway files the correction under that model's dataset.
+    ``model_version`` names the version that answered (a prediction's ``model_version``); the
+    gateway files the feedback under that model's dataset.
     """
     form = {"label": str(label)}
+    if confirmed:
+        form["confirmed"] = "true"
     if model_version is not None:
         form["model_version"] = model_version
     return Call(

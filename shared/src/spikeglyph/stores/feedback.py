@@ -1,4 +1,8 @@
-"""Durable user corrections: a Redis Stream of (image, correct label, model that was wrong).
+"""Durable user feedback: a Redis Stream of (image, right label, model that answered, kind).
+
+A correction says the model was wrong and gives the right class; a confirmation ("that's
+right") says its answer was right, and its label is that answer. An R-STDP model learns from
+both as reward; other models train on both labels.
 
 Each item is one stream entry whose id is the feedback id, so ids are ordered by arrival and a
 consumer (``finetune``) can keep a cursor and read exactly what arrived since its last run.
@@ -17,7 +21,7 @@ import numpy.typing as npt
 from redis.typing import EncodableT, FieldT
 
 from spikeglyph.errors import InvalidFeedback
-from spikeglyph.schemas import DatasetName, FeedbackItem, utcnow
+from spikeglyph.schemas import DatasetName, FeedbackItem, FeedbackKind, utcnow
 from spikeglyph.stores.connection import text
 from spikeglyph.stores.driver import AsyncStore, Op, Store, SyncStore, call, operation
 
@@ -27,6 +31,7 @@ IMAGE_SHAPE = (28, 28)
 PAGE_SIZE = 500
 _STREAM_ID = re.compile(r"^\d+-\d+$")
 _DATASETS: tuple[str, ...] = get_args(DatasetName)
+_KINDS: tuple[str, ...] = get_args(FeedbackKind)
 
 Image = npt.NDArray[np.uint8]
 
@@ -42,8 +47,9 @@ class FeedbackOps(Store):
         *,
         model_version: str | None,
         dataset: str,
+        kind: FeedbackKind = "correction",
     ) -> Op[str]:
-        """Store one correction and return its feedback id.
+        """Store one correction (or confirmation) and return its feedback id.
 
         ``image`` is the preprocessed 28×28 array, float in [0, 1] or uint8.
         """
@@ -52,17 +58,20 @@ class FeedbackOps(Store):
             raise InvalidFeedback(f"label must be an integer 0..9, not {label!r}")
         if not 0 <= int(label) <= 9:
             raise InvalidFeedback(f"label must be 0..9, not {label}")
+        if kind not in _KINDS:
+            raise InvalidFeedback(f"unknown feedback kind {kind!r} (expected one of {_KINDS})")
         if dataset not in _DATASETS:
             raise InvalidFeedback(f"unknown dataset {dataset!r} (expected one of {_DATASETS})")
         fields: dict[FieldT, EncodableT] = {
             "label": int(label),
             "model_version": model_version or "",
             "dataset": dataset,
+            "kind": kind,
             "created_at": utcnow().isoformat(),
             "image": pixels.tobytes(),
         }
         feedback_id = text((yield call("xadd", self.keys.feedback_stream, fields))) or ""
-        log.info("stored feedback %s (label %d, model %s)", feedback_id, label, model_version)
+        log.info("stored %s %s (label %d, model %s)", kind, feedback_id, label, model_version)
         return feedback_id
 
     @operation("read feedback")
@@ -150,6 +159,7 @@ def _decode(entry_id: str, fields: dict[bytes, bytes]) -> tuple[FeedbackItem, Im
     item = FeedbackItem(
         feedback_id=entry_id,
         label=int(fields[b"label"]),
+        kind=text(fields.get(b"kind")) or "correction",  # type: ignore[arg-type]  # pydantic
         model_version=text(fields.get(b"model_version")) or None,
         dataset=text(fields[b"dataset"]),  # type: ignore[arg-type]  # validated by pydantic
         created_at=datetime.fromisoformat(text(fields[b"created_at"]) or ""),

@@ -14,7 +14,7 @@ import numpy as np
 
 from spikeglyph.data import load_split
 from spikeglyph.errors import InvalidJobParams
-from spikeglyph.modeldir import Manifest
+from spikeglyph.modeldir import Manifest, read_manifest
 from spikeglyph.recipe import finetune_recipe
 from spikeglyph.recipe.records import derived_from, surrogate_recipe_of, training_record
 from spikeglyph.run_options import JobOptions
@@ -60,8 +60,25 @@ def finetune(
     Each epoch sees every feedback image plus ``rehearsal_ratio`` × as many replayed training
     images, with batch-norm statistics frozen, so the model learns the corrections without
     forgetting. No gate here: the caller evaluates and decides whether to promote. ``run``:
-    where and how (:class:`~spikeglyph.run_options.JobOptions`).
+    where and how (:class:`~spikeglyph.run_options.JobOptions`). An R-STDP model learns from
+    the feedback as reward instead (:mod:`spikeglyph.train.rstdp.finetune`).
     """
+    if read_manifest(base_dir).family == "rstdp":
+        from spikeglyph.train.rstdp.finetune import reward_finetune
+
+        return reward_finetune(base_dir, images, labels, params=params, **run)
+    return surrogate_finetune(base_dir, images, labels, params=params, **run)
+
+
+def surrogate_finetune(
+    base_dir: Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    params: FinetuneParams,
+    **run: Unpack[JobOptions],
+) -> Path:
+    """:func:`finetune` of a surrogate-gradient model."""
     data_dir, workdir, device = run["data_dir"], run["workdir"], run.get("device", "auto")
     if (done := finished_model(workdir)) is not None:
         return done

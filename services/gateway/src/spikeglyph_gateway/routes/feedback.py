@@ -1,5 +1,8 @@
 """``POST /api/v1/feedback``: a user's correction, stored for the next fine-tuning job.
 
+With ``confirmed=true`` it is a confirmation instead ("that's right"): ``label`` is the answer
+the model gave and the person accepted. An R-STDP model learns from both as reward.
+
 The correction belongs to the model version that made the prediction, and so does its dataset:
 the page and the client send the ``model_version`` they were answered by, and the gateway looks
 its dataset up in the registry (a version it does not know is refused with 422). Without a
@@ -64,7 +67,7 @@ async def served_version_and_dataset(resources: Resources) -> tuple[str, Dataset
     "/feedback",
     status_code=202,
     response_model=FeedbackAccepted,
-    summary="Correct a prediction",
+    summary="Correct (or confirm) a prediction",
     responses={
         202: {"content": {"application/json": {"example": {"feedback_id": "1764325200000-0"}}}},
         **error_responses(400, 413, 415, 422, 429, 503),
@@ -87,6 +90,13 @@ async def feedback(
         DatasetName | None,
         Form(description="Optional check: refused (422) unless it is the version's dataset."),
     ] = None,
+    confirmed: Annotated[
+        bool,
+        Form(
+            description="True: the answer was right and `label` is that answer (a "
+            "confirmation); false (default): a correction."
+        ),
+    ] = False,
 ) -> FeedbackAccepted:
     data = await file.read()
     version, version_dataset = await version_and_dataset(resources, model_version)
@@ -103,6 +113,10 @@ async def feedback(
         max_pixels=settings.max_image_pixels,
     )
     feedback_id = await resources.feedback.add(
-        image, label, model_version=version, dataset=version_dataset
+        image,
+        label,
+        model_version=version,
+        dataset=version_dataset,
+        kind="confirmation" if confirmed else "correction",
     )
     return FeedbackAccepted(feedback_id=feedback_id)
