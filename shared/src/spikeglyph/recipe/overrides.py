@@ -182,6 +182,7 @@ def recipe_defaults(name: str) -> dict[str, Any]:
         for arch in ("conv", "fc"):
             if surrogate_paths and not (arch == "fc" and name in CONV_ONLY):
                 recipe = default_recipe(dataset, arch).model_dump(mode="json")
+                recipe["arch"].setdefault("residual", 0)  # records leave out "no blocks"
                 values[f"{dataset}/{arch}"] = _get(recipe, surrogate_paths[0])
         if stdp_paths:
             values[f"{dataset}/stdp"] = _get(default_stdp_recipe(dataset).to_dict(), stdp_paths[0])
