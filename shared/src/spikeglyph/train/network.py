@@ -10,7 +10,6 @@ what :mod:`spikeglyph.train.export` writes to ONNX.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -19,6 +18,7 @@ from torch.nn import functional as F
 
 from spikeglyph.encoding import MNIST_MEAN, MNIST_STD
 from spikeglyph.train.encoders import fixed_noise, latency_encode, rate_encode
+from spikeglyph.train.netpass import ForwardPass, NetOutputs
 from spikeglyph.train.neurons import if_readout
 from spikeglyph.train.opcount import conv_fanout as conv_fanout
 from spikeglyph.train.opcount import per_step_total as per_step_total
@@ -26,19 +26,6 @@ from spikeglyph.train.plif import PLIF
 from spikeglyph.train.residual import SEWBlock
 from spikeglyph.train.spec import ArchSpec, EncoderSpec
 from spikeglyph.train.surrogate import SpikeFn, heaviside, spike_fn
-
-
-@dataclass
-class NetOutputs:
-    logits: torch.Tensor  # [B, C]
-    rates: list[torch.Tensor]  # per hidden spiking layer: mean firing rate (scalar)
-    spike_counts: torch.Tensor | None = None  # [B, C]
-    membrane: torch.Tensor | None = None  # [B, T, C]
-    output_spikes: torch.Tensor | None = None  # [B, T, C]
-    layer_spikes: torch.Tensor | None = None  # [B, L]
-    layer_sops: torch.Tensor | None = None  # [B, S]
-    hidden_spikes: torch.Tensor | None = None  # [B, T, H]
-    input_spikes: torch.Tensor | None = None  # [B, T, 784]
 
 
 class SpikingNet(nn.Module):
@@ -203,7 +190,7 @@ class SpikingNet(nn.Module):
         static: bool,
         telemetry: bool = False,
         threshold_scale: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, _Pass]:
+    ) -> tuple[torch.Tensor, ForwardPass]:
         """The readout current ``[T, B, C]`` for an encoded input (a static current
         ``[B,1,28,28]`` or a drive per step ``[T,B,1,28,28]``) and what the pass gathered.
 
@@ -212,7 +199,7 @@ class SpikingNet(nn.Module):
         """
         # Every reshape below names its sizes as Python ints (batch as -1), so the exported
         # graph holds constant shapes instead of Shape/Gather/Concat chains.
-        run = _Pass(self.spike(), static, telemetry, None if static else x, threshold_scale)
+        run = ForwardPass(self.spike(), static, telemetry, None if static else x, threshold_scale)
         x = self._conv_layers(x, run)
         x = x.reshape(-1, 28 * 28) if run.static else x.reshape(self.timesteps, -1, self._flat)
         x = self._fc_layers(x, run)
@@ -220,7 +207,7 @@ class SpikingNet(nn.Module):
             run.count_sops(x, self.timesteps, self.readout.in_features, self.readout.out_features)
         return self.readout(x), run
 
-    def _conv_layers(self, x: torch.Tensor, run: _Pass) -> torch.Tensor:
+    def _conv_layers(self, x: torch.Tensor, run: ForwardPass) -> torch.Tensor:
         t_steps, pool_current = self.timesteps, self.arch.pool == "current"
         for i, (conv, norm, lif) in enumerate(
             zip(self.convs, self.norms, self.conv_lifs, strict=True)
@@ -260,7 +247,7 @@ class SpikingNet(nn.Module):
                 x = F.max_pool2d(x, 2)
         return x
 
-    def _fc_layers(self, x: torch.Tensor, run: _Pass) -> torch.Tensor:
+    def _fc_layers(self, x: torch.Tensor, run: ForwardPass) -> torch.Tensor:
         for fc, lif in zip(self.fcs, self.fc_lifs, strict=True):
             if run.static:
                 trace = lif(fc(x), run.spike, steps=self.timesteps, scale=run.threshold_scale)
@@ -273,7 +260,7 @@ class SpikingNet(nn.Module):
             x = self.dropout(trace.spikes)
         return x
 
-    def _with_telemetry(self, current: torch.Tensor, run: _Pass) -> NetOutputs:
+    def _with_telemetry(self, current: torch.Tensor, run: ForwardPass) -> NetOutputs:
         """Every output the served graph has: spikes and SOPs per layer, rasters, membranes."""
         t_steps, logits = self.timesteps, current.mean(0)
         readout = if_readout(current, self.arch.neuron.threshold, run.spike)
@@ -299,21 +286,3 @@ class SpikingNet(nn.Module):
             if inputs is None
             else inputs.reshape(t_steps, -1, 28 * 28).transpose(0, 1),
         )
-
-
-@dataclass
-class _Pass:
-    """What one forward pass gathers from layer to layer."""
-
-    spike: SpikeFn
-    static: bool  # the input is still a constant current (direct encoding, first layer)
-    telemetry: bool
-    input_spikes: torch.Tensor | None
-    threshold_scale: torch.Tensor | None = None  # [B]: the what-if graph's threshold knob
-    spikes: list[torch.Tensor] = field(default_factory=list)  # [T, B, ...] per spiking layer
-    sops: list[torch.Tensor] = field(default_factory=list)  # [T, B, 1] per synaptic layer
-    fanouts: list[float] = field(default_factory=list)  # what multiplies each into SOPs
-
-    def count_sops(self, x: torch.Tensor, t_steps: int, units: int, fanout: float) -> None:
-        self.sops.append(per_step_total(x, t_steps, units))
-        self.fanouts.append(fanout)
