@@ -18,17 +18,15 @@ the readout's output neurons in place of the vote:
 
 from __future__ import annotations
 
-import io
-import warnings
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
 
 from spikeglyph.train.rstdp.network import RStdpNet
-from spikeglyph.train.stdp.export import OPSET, OUTPUT_NAMES, presented_sops
+from spikeglyph.train.stdp.export import (
+    graph_outputs,
+    presented_sops,
+)
 
 
 class RStdpServedGraph(nn.Module):
@@ -66,48 +64,6 @@ class RStdpServedGraph(nn.Module):
         )
 
 
-def export_onnx(net: RStdpNet) -> bytes:
-    """The ONNX graph of ``net`` (dynamic batch axis) as bytes."""
-    buffer = io.BytesIO()
-    net = net.cpu().eval()
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", torch.jit.TracerWarning)
-        torch.onnx.export(
-            RStdpServedGraph(net),
-            (torch.zeros(2, 1, 28, 28),),
-            buffer,
-            input_names=["image"],
-            output_names=OUTPUT_NAMES,
-            dynamic_axes={"image": {0: "batch"}, **{n: {0: "batch"} for n in OUTPUT_NAMES}},
-            opset_version=OPSET,
-            dynamo=False,
-        )
-    return buffer.getvalue()
-
-
-@torch.no_grad()
 def torch_outputs(net: RStdpNet, images: np.ndarray) -> dict[str, np.ndarray]:
     """The torch answers for float images [B, 1, 28, 28]."""
-    values = RStdpServedGraph(net.cpu().eval())(torch.from_numpy(images))
-    return {n: v.numpy() for n, v in zip(OUTPUT_NAMES, values, strict=True)}
-
-
-def parity(net: RStdpNet, onnx_path: Path, images: np.ndarray) -> dict[str, Any]:
-    """Compare torch and ONNX Runtime: decisions, potentials and every spike must agree."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    expected = torch_outputs(net, images)
-    got = dict(zip(OUTPUT_NAMES, session.run(OUTPUT_NAMES, {"image": images}), strict=True))
-    spike_diff = max(
-        float(np.abs(expected[k] - got[k]).max())
-        for k in ("layer_spikes", "spike_counts", "hidden_spikes", "input_spikes")
-    )
-    same = expected["logits"].argmax(1) == got["logits"].argmax(1)
-    return {
-        "n": len(images),
-        "prediction_agreement": float(same.mean()),
-        "max_logit_diff": float(np.abs(expected["logits"] - got["logits"]).max()),
-        "max_spike_diff": spike_diff,
-        "identical_spike_counts": spike_diff == 0.0,
-    }
+    return graph_outputs(RStdpServedGraph(net.cpu().eval()), images)

@@ -8,21 +8,17 @@ whose frozen features it reads. Never a pickle.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from safetensors.torch import load_file
 
 from spikeglyph.errors import InvalidModel
-from spikeglyph.modeldir import ONNX_NAME, WEIGHTS_NAME, Manifest, load_manifest
-from spikeglyph.schemas import CLASS_NAMES
-from spikeglyph.train.modelio import write_trained_model
-from spikeglyph.train.rstdp.export import export_onnx, parity, torch_outputs
+from spikeglyph.modeldir import WEIGHTS_NAME, Manifest, load_manifest
+from spikeglyph.train.rstdp.export import RStdpServedGraph
 from spikeglyph.train.rstdp.network import RStdpNet
-from spikeglyph.train.stdp.modelio import PARITY_SAMPLES, choose_hidden_sample, energy_block
+from spikeglyph.train.stdp.modelio import energy_block, write_plastic_model
 from spikeglyph.train.stdp.spec import StdpSpec
 
 FAMILY = "rstdp"
@@ -61,44 +57,22 @@ def save_rstdp_model(
     """Export ``net`` and write a complete model directory at ``target`` (atomically);
     refused unless ONNX Runtime gives exactly the torch spikes and decisions."""
     net = net.cpu().eval()
-    choose_hidden_sample(net, sample_images)
-    images = sample_images.view(-1, 1, 28, 28).numpy().astype(np.float32)
-    metrics = dict(metrics)
-    with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = Path(tmp) / ONNX_NAME
-        onnx_path.write_bytes(export_onnx(net))
-        report = parity(net, onnx_path, images[:PARITY_SAMPLES])
-        if report["prediction_agreement"] < 1.0 or not report["identical_spike_counts"]:
-            raise InvalidModel(f"ONNX export does not match the torch model: {report}")
-        metrics["onnx_parity"] = report
-        outputs = torch_outputs(net, images)
-        manifest = Manifest(
-            version=version,
-            dataset=dataset,  # type: ignore[arg-type]
-            class_names=list(CLASS_NAMES[dataset]),
-            family=FAMILY,
-            architecture={
-                "kind": FAMILY,
-                **net.spec.to_dict(),
-                "readout": readout_block(net.classes),
-            },
-            encoder={
-                "kind": "rate",
-                "seed": net.spec.noise_seed,
-                "max_rate_hz": net.spec.max_rate_hz,
-                "deterministic": True,
-            },
-            timesteps=net.spec.timesteps,
-            threshold=1.0,
-            metrics=metrics,
-            neurons={"exc": net.spec.neurons, "inh": net.spec.neurons, "out": net.classes},
-            spikes_per_inference=float(outputs["layer_spikes"].sum(1).mean()),
-            sops_per_inference=float(outputs["layer_sops"].sum(1).mean()),
-            energy=rstdp_energy(net),
-            parent=parent,
-            training=training,
-        )
-        return write_trained_model(target, net, manifest, onnx_path, overwrite=overwrite)
+    return write_plastic_model(
+        net,
+        RStdpServedGraph(net),
+        target,
+        family=FAMILY,
+        architecture={"kind": FAMILY, **net.spec.to_dict(), "readout": readout_block(net.classes)},
+        neurons={"exc": net.spec.neurons, "inh": net.spec.neurons, "out": net.classes},
+        energy=rstdp_energy(net),
+        dataset=dataset,
+        version=version,
+        metrics=metrics,
+        training=training,
+        sample_images=sample_images,
+        parent=parent,
+        overwrite=overwrite,
+    )
 
 
 def load_rstdp_model(model_dir: Path) -> tuple[RStdpNet, Manifest]:

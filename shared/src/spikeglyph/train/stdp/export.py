@@ -109,15 +109,21 @@ class ServedGraph(nn.Module):
         )
 
 
-def export_onnx(net: StdpNet) -> bytes:
-    """The ONNX graph of ``net`` (dynamic batch axis) as bytes."""
+def torch_outputs(net: StdpNet, images: np.ndarray) -> dict[str, np.ndarray]:
+    """The torch answers for float images [B, 1, 28, 28]."""
+    return graph_outputs(ServedGraph(net.cpu().eval()), images)
+
+
+# The served graph of a plasticity-trained network (STDP, and the R-STDP readout on it): one
+# image input, the served outputs, batch as the only dynamic axis.
+def export_graph(graph: torch.nn.Module) -> bytes:
+    """``graph`` (a served graph in eval mode, on the CPU) as ONNX bytes."""
     buffer = io.BytesIO()
-    net = net.cpu().eval()
     with torch.no_grad(), warnings.catch_warnings():
         # T is a constant of the model: the tracer may (correctly) treat it as one.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         torch.onnx.export(
-            ServedGraph(net),
+            graph,
             (torch.zeros(2, 1, 28, 28),),
             buffer,
             input_names=["image"],
@@ -130,18 +136,17 @@ def export_onnx(net: StdpNet) -> bytes:
 
 
 @torch.no_grad()
-def torch_outputs(net: StdpNet, images: np.ndarray) -> dict[str, np.ndarray]:
-    """The torch answers for float images [B, 1, 28, 28]."""
-    values = ServedGraph(net.cpu().eval())(torch.from_numpy(images))
+def graph_outputs(graph: torch.nn.Module, images: np.ndarray) -> dict[str, np.ndarray]:
+    values = graph(torch.from_numpy(images))
     return {n: v.numpy() for n, v in zip(OUTPUT_NAMES, values, strict=True)}
 
 
-def parity(net: StdpNet, onnx_path: Path, images: np.ndarray) -> dict[str, Any]:
-    """Compare torch and ONNX Runtime: decisions and every spike count must agree."""
+def graph_parity(graph: torch.nn.Module, onnx_path: Path, images: np.ndarray) -> dict[str, Any]:
+    """Torch against ONNX Runtime on ``images``: decisions, potentials and every spike."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    expected = torch_outputs(net, images)
+    expected = graph_outputs(graph, images)
     got = dict(zip(OUTPUT_NAMES, session.run(OUTPUT_NAMES, {"image": images}), strict=True))
     spike_diff = max(
         float(np.abs(expected[k] - got[k]).max())

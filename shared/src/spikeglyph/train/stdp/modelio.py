@@ -20,7 +20,13 @@ from spikeglyph.errors import InvalidModel
 from spikeglyph.modeldir import ONNX_NAME, WEIGHTS_NAME, Manifest, load_manifest
 from spikeglyph.schemas import CLASS_NAMES
 from spikeglyph.train.modelio import write_trained_model
-from spikeglyph.train.stdp.export import export_onnx, parity, snap_weights, torch_outputs
+from spikeglyph.train.stdp.export import (
+    ServedGraph,
+    export_graph,
+    graph_outputs,
+    graph_parity,
+    snap_weights,
+)
 from spikeglyph.train.stdp.learning import responses
 from spikeglyph.train.stdp.network import INPUTS, StdpNet
 from spikeglyph.train.stdp.spec import StdpSpec
@@ -87,23 +93,61 @@ def save_stdp_model(
     """
     net = net.cpu().eval()
     snap_weights(net)  # idempotent; callers snap before labelling so metrics match
+    return write_plastic_model(
+        net,
+        ServedGraph(net),
+        target,
+        family=FAMILY,
+        architecture={"kind": FAMILY, **net.spec.to_dict()},
+        neurons={"exc": net.spec.neurons, "inh": net.spec.neurons},
+        energy=energy_block(net),
+        dataset=dataset,
+        version=version,
+        metrics=metrics,
+        training=training,
+        sample_images=sample_images,
+        parent=parent,
+        overwrite=overwrite,
+    )
+
+
+def write_plastic_model(
+    net: StdpNet,
+    graph: torch.nn.Module,
+    target: Path,
+    *,
+    family: str,
+    architecture: dict[str, Any],
+    neurons: dict[str, int],
+    energy: dict[str, Any],
+    dataset: str,
+    version: str,
+    metrics: dict[str, Any],
+    training: dict[str, Any],
+    sample_images: torch.Tensor,
+    parent: str | None,
+    overwrite: bool,
+) -> Manifest:
+    """The model directory of a plasticity-trained ``net`` (STDP, or R-STDP on it) served as
+    ``graph``: raster sample chosen, exported, refused unless ONNX Runtime gives exactly the
+    torch spikes and decisions, spikes/SOPs per inference measured on ``sample_images``."""
     choose_hidden_sample(net, sample_images)
     images = sample_images.view(-1, 1, 28, 28).numpy().astype(np.float32)
     metrics = dict(metrics)
     with tempfile.TemporaryDirectory() as tmp:
         onnx_path = Path(tmp) / ONNX_NAME
-        onnx_path.write_bytes(export_onnx(net))
-        report = parity(net, onnx_path, images[:PARITY_SAMPLES])
+        onnx_path.write_bytes(export_graph(graph))
+        report = graph_parity(graph, onnx_path, images[:PARITY_SAMPLES])
         if report["prediction_agreement"] < 1.0 or not report["identical_spike_counts"]:
             raise InvalidModel(f"ONNX export does not match the torch model: {report}")
         metrics["onnx_parity"] = report
-        outputs = torch_outputs(net, images)
+        outputs = graph_outputs(graph, images)
         manifest = Manifest(
             version=version,
             dataset=dataset,  # type: ignore[arg-type]
             class_names=list(CLASS_NAMES[dataset]),
-            family=FAMILY,
-            architecture={"kind": FAMILY, **net.spec.to_dict()},
+            family=family,
+            architecture=architecture,
             encoder={
                 "kind": "rate",
                 "seed": net.spec.noise_seed,
@@ -113,10 +157,10 @@ def save_stdp_model(
             timesteps=net.spec.timesteps,
             threshold=1.0,  # the running vote has no threshold; 1 = one spike per neuron
             metrics=metrics,
-            neurons={"exc": net.spec.neurons, "inh": net.spec.neurons},
+            neurons=neurons,
             spikes_per_inference=float(outputs["layer_spikes"].sum(1).mean()),
             sops_per_inference=float(outputs["layer_sops"].sum(1).mean()),
-            energy=energy_block(net),
+            energy=energy,
             parent=parent,
             training=training,
         )
