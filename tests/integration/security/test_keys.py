@@ -20,6 +20,8 @@ OPEN_WRITES = {
     # the Open Inference Protocol's infer is a prediction too: open, like /api/v1/predict
     ("post", "/v2/models/{model}/infer"),
     ("post", "/v2/models/{model}/versions/{version}/infer"),
+    # what-if: the page's prediction with knobs turned; open and rate-limited like predict
+    ("post", "/api/v1/predict/whatif"),
 }
 WRONG_KEYS = [
     "not-the-key-0123456789abcdef",
