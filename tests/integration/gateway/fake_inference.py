@@ -71,7 +71,7 @@ def build(name: str) -> FastAPI:
         result = prediction(name, body_form(request.headers.get("content-type", "")), compact)
         headers = {
             "x-seen-request-id": request.headers.get("x-request-id", ""),
-            "server-timing": "compute;dur=0.250, app;dur=1.000",  # the real replica's form
+            "server-timing": "compute;dur=0.002, app;dur=0.010",  # the real replica's form
         }
         return JSONResponse(result, headers=headers)
 

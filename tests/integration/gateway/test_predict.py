@@ -35,8 +35,9 @@ def test_server_timing_adds_the_gateway_s_own_time_to_the_replica_s(http: httpx.
         for part in response.headers["server-timing"].split(",")
     )
     assert list(entries)[:3] == ["gw-read", "gw-upstream", "gw-json"]
-    assert entries["compute"] == 0.25 and entries["app"] == 1.0  # the replica's, relayed
-    # the replica's time is inside the gateway's wait for it
+    assert entries["compute"] == 0.002 and entries["app"] == 0.01  # the replica's, relayed
+    # the replica's time is inside the gateway's wait for it (the fake claims 10 µs, less than
+    # any real round trip, so the check holds on any machine)
     assert entries["gw-upstream"] >= entries["app"] - 1e-6
     assert all(value >= 0 for value in entries.values())
 
