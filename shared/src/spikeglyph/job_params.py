@@ -24,6 +24,8 @@ from spikeglyph.recipe import (
 from spikeglyph.recipe.specs import ArchName, CurriculumName, DatasetName, EncoderName
 from spikeglyph.schema_base import Schema, VersionName
 
+GrowthName = Literal["saturation", "errors"]
+
 
 def _recipe_field(name: str, what: str, **bounds: Any) -> Any:
     """A ``train`` parameter that overrides the recipe; its documented default is read from
@@ -102,7 +104,20 @@ class NeurogenesisParams(Schema):
     prune_fraction: float = Field(
         default=0.1, ge=0, le=0.95, description="Share of each hidden layer's units removed."
     )
-    grow_fraction: float = Field(default=0.05, ge=0, le=1.0)
+    grow_fraction: float = Field(
+        default=0.05,
+        ge=0,
+        le=1.0,
+        description="Units grown: with saturation, this share of each saturated layer; with "
+        "errors, this share of all hidden units, in the one layer the errors point to.",
+    )
+    growth: GrowthName = Field(
+        default="saturation",
+        description="Where new units go. saturation: layers that fire near their limit, "
+        "random weights. errors: the hidden layer where the gradient of the training errors "
+        "concentrates, each new unit started from a misclassified image (fully-connected "
+        "models only; docs/RESEARCH.md, error-driven growth).",
+    )
     finetune_epochs: int = Field(default=NEUROGENESIS.epochs, ge=0, le=50)
     lr_factor: float = Field(
         default=NEUROGENESIS.lr_factor, gt=0, le=1, description="Learning rate: the base's × this."

@@ -145,6 +145,43 @@ def test_neurogenesis_changes_neuron_counts_and_still_exports(
     assert diff.marks is not None and diff.marks.count(PRUNED) == report["pruned"][0] > 0
 
 
+def test_error_driven_neurogenesis_grows_the_units_it_reports_and_answers_as_before(
+    tiny_model_dir: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    params = NeurogenesisParams(
+        growth="errors", prune_fraction=0.0, grow_fraction=0.1, finetune_epochs=0
+    )
+    new_dir = api.neurogenesis(
+        tiny_model_dir, data_dir=data_dir, params=params, workdir=tmp_path, device="cpu"
+    )
+    report = load_manifest(new_dir).metrics["neurogenesis"]
+    kept = len(report["kept"][0])  # silent units go even at prune_fraction 0
+    assert report["growth"] == "errors" and report["grown_layer"] == 0
+    assert report["grown"] == [round(0.1 * kept)] and report["grown"][0] > 0
+    assert report["units_after"] == [kept + report["grown"][0]]
+    net, _ = load_model(new_dir)
+    assert net.fcs[0].out_features == report["units_after"][0]
+    assert load_manifest(new_dir).metrics["onnx_parity"]["identical_spike_counts"]
+    # new units start silent to the readout: without fine-tuning the answers are the base's
+    assert report["val_accuracy_after"] == report["val_accuracy_before"]
+    from spikeglyph.weightviews import GROWN, diff_set, figure_set
+
+    diff = diff_set(figure_set(new_dir), figure_set(tiny_model_dir)).figures[0]
+    assert diff.marks is not None and diff.marks.count(GROWN) == report["grown"][0]
+
+
+def test_error_driven_growth_refuses_a_conv_model_before_loading_data(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidJobParams, match="fully-connected"):
+        api.neurogenesis(
+            repo_root / "models" / "mnist",
+            data_dir=tmp_path / "no-data",
+            params=NeurogenesisParams(growth="errors"),
+            workdir=tmp_path / "work",
+        )
+
+
 def test_rebuild_without_changes_computes_the_same_function(tiny_model_dir: Path) -> None:
     import torch
 

@@ -1,6 +1,12 @@
 """The ``neurogenesis`` job: prune and grow a model's hidden layers, fine-tune, and write the
 new version.
 
+Where new units go is the job's ``growth`` parameter: ``saturation`` grows layers that fire near
+their limit with random weights (:func:`spikeglyph.train.plasticity.plan`); ``errors`` grows
+the one hidden layer where the gradient of the training errors concentrates, each new unit
+started from a misclassified training image
+(:func:`spikeglyph.train.growth.widen_where_errors`, fully-connected models only).
+
 Fine-tuning follows the base model's recipe (:func:`spikeglyph.recipe.neurogenesis_recipe`):
 same dataset, augmentation and regularisation, with the rebuilt architecture, a lower learning
 rate and the energy-aware firing penalty.
@@ -17,13 +23,14 @@ import numpy as np
 import torch
 
 from spikeglyph.data import load_split
-from spikeglyph.errors import InvalidModel, JobCancelled
+from spikeglyph.errors import InvalidJobParams, InvalidModel, JobCancelled
 from spikeglyph.recipe import neurogenesis_recipe
 from spikeglyph.recipe.records import derived_from, surrogate_recipe_of, training_record
 from spikeglyph.run_options import JobOptions
 from spikeglyph.schemas import JobProgress, NeurogenesisParams
 from spikeglyph.train.evaluation import evaluate_net, val_sample
 from spikeglyph.train.finetune import loop_options, save_derived
+from spikeglyph.train.growth import Widening, widen_where_errors
 from spikeglyph.train.jobdir import finished_model, validation_metrics
 from spikeglyph.train.loop import fit
 from spikeglyph.train.modelio import load_model, new_version, telemetry_summary
@@ -50,10 +57,26 @@ def neurogenesis(base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[Jo
         raise InvalidModel(
             "neurogenesis resizes feed-forward layers; this model has residual blocks"
         )
+    if params.growth == "errors" and net.arch.kind != "fc":
+        raise InvalidJobParams(
+            f"growth='errors' widens fully-connected networks; {manifest.version} is a "
+            f"{net.arch.kind} model (use growth='saturation')"
+        )
     base = surrogate_recipe_of(manifest)
     train_split = load_split(data_dir, manifest.dataset, "train", val_size=base.val_size)
     val = load_split(data_dir, manifest.dataset, "val", val_size=base.val_size)
     stats, plans, grown = _prune_and_grow(net, val, params, run.get("progress"))
+    widening = None
+    if params.growth == "errors":
+        probe = np.random.default_rng(params.seed).permutation(len(train_split[0]))[:PROBE_IMAGES]
+        units = round(params.grow_fraction * sum(len(p.keep) for p in plans))
+        grown, widening = widen_where_errors(
+            grown, train_split[0][probe], train_split[1][probe], units, params.seed
+        )
+        plans = [
+            LayerPlan(p.keep, widening.added if i == widening.layer else 0)
+            for i, p in enumerate(plans)
+        ]
     if should_stop is not None and should_stop():
         raise JobCancelled("neurogenesis cancelled")
     recipe = neurogenesis_recipe(
@@ -79,7 +102,7 @@ def neurogenesis(base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[Jo
         workdir,
         manifest,
         version=run.get("version") or new_version(manifest.dataset, f"{grown.arch.kind}-ng"),
-        metrics=_metrics(net, grown, stats, plans, val),
+        metrics=_metrics(net, grown, stats, plans, val, widening),
         training=training,
         val_images=val[0],
     )
@@ -91,11 +114,13 @@ def _prune_and_grow(
     params: NeurogenesisParams,
     progress: ProgressFn,
 ) -> tuple[list[UnitStats], list[LayerPlan], SpikingNet]:
-    """Measure each hidden unit's firing and saliency, plan, and rebuild the network."""
+    """Measure each hidden unit's firing and saliency, plan, and rebuild the network (with
+    ``growth='errors'`` this only prunes: the caller grows)."""
     if progress is not None:
         progress(JobProgress(phase="measuring", message="measuring firing and saliency"))
     stats = unit_stats(net, val[0][:PROBE_IMAGES], val[1][:PROBE_IMAGES])
-    plans = plan(stats, params.prune_fraction, params.grow_fraction)
+    saturated = params.grow_fraction if params.growth == "saturation" else 0.0
+    plans = plan(stats, params.prune_fraction, saturated)
     torch.manual_seed(params.seed)  # grown units start from random weights: seeded, reproducible
     return stats, plans, rebuild(net, plans)
 
@@ -106,6 +131,7 @@ def _metrics(
     stats: list[UnitStats],
     plans: list[LayerPlan],
     val: tuple[np.ndarray, np.ndarray],
+    widening: Widening | None = None,
 ) -> dict[str, Any]:
     """Validation figures of the new model, and ``neurogenesis``: what changed."""
     cpu = torch.device("cpu")
@@ -129,5 +155,9 @@ def _metrics(
         "sops_before": sops_before,
         "sops_after": sops_after,
         "sops_reduction": 1.0 - sops_after / sops_before if sops_before else 0.0,
+        "growth": "saturation" if widening is None else "errors",
     }
+    if widening is not None:  # the errors' mean saliency per unit, per layer, and the pick
+        report["error_signal"] = widening.signal
+        report["grown_layer"] = widening.layer
     return {**validation_metrics(acc_after), "neurogenesis": report}
