@@ -189,13 +189,15 @@ def data_dir() -> Path:
 # use aiohttp: about a quarter of httpx's CPU per keep-alive request (bench/bench_upstream.py).
 
 
-def load_session(clients: int, timeout_s: float = 30.0) -> Any:
-    """An aiohttp session with one keep-alive connection per concurrent client."""
+def load_session(clients: int, timeout_s: float = 30.0, token: str | None = None) -> Any:
+    """An aiohttp session with one keep-alive connection per concurrent client; ``token``:
+    the internal token a replica asks of its callers (sent as ``Authorization: Bearer``)."""
     import aiohttp
 
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=clients),
         timeout=aiohttp.ClientTimeout(total=timeout_s),
+        headers={"Authorization": f"Bearer {token}"} if token else None,
     )
 
 

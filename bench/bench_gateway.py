@@ -9,7 +9,8 @@ through the gateway. Prints throughput, p50/p99 and errors for each, and the gat
     .venv/bin/python bench/bench_gateway.py --model models/mnist --seconds 10 --concurrency 32 \\
         [--out docs/bench/gateway.json]
 
-Or against services that already run: ``--gateway-url URL --inference-url URL``.
+Or against services that already run: ``--gateway-url URL --inference-url URL`` (the
+replica's token, where it has one, from ``SPIKEGLYPH_INTERNAL_TOKEN``).
 The load generator shares the machine with the services; say so next to the figures.
 """
 
@@ -43,7 +44,12 @@ def mnist_pngs(data_dir: Path, count: int = 256) -> list[bytes]:
 
 
 async def drive(
-    url: str, pngs: list[bytes], concurrency: int, seconds: float, compact: bool
+    url: str,
+    pngs: list[bytes],
+    concurrency: int,
+    seconds: float,
+    compact: bool,
+    token: str | None = None,
 ) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
@@ -63,7 +69,7 @@ async def drive(
             else:
                 errors += 1
 
-    async with load_session(concurrency) as session:
+    async with load_session(concurrency, token=token) as session:
         await post_image(session, url, pngs[0])  # warm-up
         began, client_cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client(w, session) for w in range(concurrency)))
@@ -80,11 +86,24 @@ async def drive(
     }
 
 
-def run(args: argparse.Namespace, gateway_url: str, inference_url: str) -> dict[str, object]:
+def run(
+    args: argparse.Namespace, gateway_url: str, inference_url: str, token: str | None
+) -> dict[str, object]:
+    """``token``: the replica's internal token (the gateway sends it on every call; so does
+    the direct drive, or the replica would answer 401)."""
     pngs = mnist_pngs(args.data_dir)
     direct = asyncio.run(
-        drive(f"{inference_url}/v1/predict", pngs, args.concurrency, args.seconds, args.compact)
+        drive(
+            f"{inference_url}/v1/predict",
+            pngs,
+            args.concurrency,
+            args.seconds,
+            args.compact,
+            token,
+        )
     )
+    if direct["errors"] and not direct["requests"]:
+        raise SystemExit(f"the replica at {inference_url} answered no request: wrong token?")
     through = asyncio.run(
         drive(f"{gateway_url}/api/v1/predict", pngs, args.concurrency, args.seconds, args.compact)
     )
@@ -113,11 +132,13 @@ def main() -> None:
     add_out_argument(parser, "gateway")
     args = parser.parse_args()
     if args.gateway_url and args.inference_url:
-        report = run(args, args.gateway_url, args.inference_url)
+        report = run(
+            args, args.gateway_url, args.inference_url, os.environ.get("SPIKEGLYPH_INTERNAL_TOKEN")
+        )
     elif args.model:
         config = as_users_run_it(model_dir=args.model)
         with tempfile.TemporaryDirectory() as tmp, Stack(config, Path(tmp)).started() as stack:
-            report = run(args, stack.gateway_url, stack.replicas[0].url)
+            report = run(args, stack.gateway_url, stack.replicas[0].url, config.internal_token)
     else:
         parser.error("give --model DIR, or both --gateway-url and --inference-url")
     report["model"] = None if args.model is None else str(args.model)
