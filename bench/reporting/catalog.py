@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "robustness": "python bench/bench_robustness.py --stage after --no-raw",
     "despeckle_sweep": "python bench/bench_despeckle_sweep.py",
     "sew_resnet": "python bench/bench_sew_resnet.py",
+    "sew_resnet_fashion": "python bench/bench_sew_resnet.py --dataset fashion-mnist",
     "curriculum_sweep": "python bench/bench_curriculum_sweep.py",
     "curriculum": "python bench/bench_curriculum.py",
     "growth": "python bench/bench_growth.py",

@@ -87,6 +87,8 @@ REGIONS: dict[str, Renderer] = {
     "robustness-plot": robustness.render_robustness_plot,
     "despeckle-sweep": robustness.render_despeckle_sweep,
     "sew-resnet": robustness.render_sew_resnet,
+    "sew-resnet-fashion": robustness.render_sew_resnet_fashion,
+    "sew-resnet-ruling": robustness.render_sew_ruling,
     "curriculum": research.render_curriculum,
     "curriculum-sweep": research.render_curriculum_sweep,
     "growth": research.render_growth,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reporting.markdown import code, from_bench, num, table
-from reporting.sources import Doc
+from reporting.sources import Doc, Sources
 
 STAGE_ORDER = ("before", "after")
 
@@ -92,9 +92,34 @@ def render_despeckle_sweep(doc: Doc) -> str:
     )
 
 
-@from_bench("sew_resnet")
-def render_sew_resnet(doc: Doc) -> str:
-    """The SEW-ResNet run so far beside the shipped model: accuracy by epoch and latency."""
+SEW_LATENCY_LIMIT = 2.0  # bench/bench_sew_resnet.py: at most twice the shipped latency
+
+
+def sew_passes(doc: Doc) -> tuple[bool, list[str]]:
+    """Whether a SEW run beats its shipped model at no more than twice its latency, and why
+    not (derived from the figures, so a run's JSON needs no ruling of its own)."""
+    run, (shipped, sew) = doc["run"], doc["models"]
+    reasons = [
+        reason
+        for reason, holds in (
+            ("the run is unfinished", run["epochs_done"] < run["epochs_planned"]),
+            (
+                "its test accuracy does not beat the shipped model's",
+                float(sew["test_accuracy"]) <= float(shipped["test_accuracy"]),
+            ),
+            (
+                f"it is more than {SEW_LATENCY_LIMIT:g}× as slow",
+                doc["latency_ratio"] > SEW_LATENCY_LIMIT,
+            ),
+        )
+        if holds
+    ]
+    return not reasons, reasons
+
+
+def _sew_body(doc: Doc) -> str:
+    """The SEW-ResNet run beside the shipped model: accuracy by epoch, latency, its half of
+    the ruling."""
     run = doc["run"]
     history = ", ".join(num(100 * e["val_accuracy"], 2) for e in run["history"]) or "none yet"
     rows = [
@@ -110,6 +135,8 @@ def render_sew_resnet(doc: Doc) -> str:
     ]
     headers = ["model", "network", "val %", "test %", "in-process ms / image (median)", "params"]
     parity = run["onnx_parity"]
+    passes, reasons = sew_passes(doc)
+    half = "passes the bar" if passes else "fails the bar: " + "; ".join(reasons)
     return (
         f"{table(headers, rows)}\n\nSEW run: {run['epochs_done']} of {run['epochs_planned']} "
         f"epochs, best epoch {run['best_epoch']} ({num(run['train_minutes'], 1)} min of wall "
@@ -118,8 +145,28 @@ def render_sew_resnet(doc: Doc) -> str:
         f"(shipped: {num(run['shipped_sops_per_inference'] / 1e6, 2)} M). ONNX parity on "
         f"{parity['n']} validation images: {num(100 * parity['prediction_agreement'], 1)} % of "
         f"the predictions agree, spike counts identical on "
-        f"{num(100 * parity['samples_with_identical_spikes'], 1)} % of the images. "
-        f"{doc['verdict']}"
+        f"{num(100 * parity['samples_with_identical_spikes'], 1)} % of the images. Latency "
+        f"ratio {doc['latency_ratio']:.3f}× (limit {SEW_LATENCY_LIMIT:g}×): {half}."
+    )
+
+
+render_sew_resnet = from_bench("sew_resnet")(_sew_body)
+render_sew_resnet_fashion = from_bench("sew_resnet_fashion")(_sew_body)
+
+
+def render_sew_ruling(src: Sources) -> str:
+    """Whether the SEW networks replace the defaults: only if both datasets' runs pass."""
+    docs = {"MNIST": src.bench("sew_resnet"), "Fashion-MNIST": src.bench("sew_resnet_fashion")}
+    missing = [name for name, doc in docs.items() if doc is None]
+    if missing:
+        return f"No ruling yet: no {' or '.join(missing)} SEW run has been measured."
+    verdicts = {name: sew_passes(doc)[0] for name, doc in docs.items() if doc is not None}
+    if all(verdicts.values()):
+        return "Both SEW runs pass the bar: the residual networks qualify as the defaults."
+    failing = ", ".join(name for name, ok in verdicts.items() if not ok)
+    return (
+        f"**Not shipped as the defaults**: the {failing} run fails the bar (a default must "
+        "beat the shipped model of its dataset at no more than twice its latency, on both)."
     )
 
 

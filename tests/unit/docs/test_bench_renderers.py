@@ -222,3 +222,41 @@ def test_a_re_run_too_far_off_or_with_overrides_does_not_reproduce(
     line = _reproduce_line(repo_copy)
     assert "| **not met** (not re-run: fashion-mnist, mnist-spikes, mnist-stdp) |" in line
     assert shown in line + _region(repo_copy, "reproduce")
+
+
+def _sew_doc(sew_test: str, ratio: float, done: int = 20) -> dict[str, object]:
+    row = {"architecture": "conv", "val_accuracy": "99.00", "latency_ms_median": 0.2}
+    history = [{"val_accuracy": 0.99}] * done
+    parity = {"n": 8, "prediction_agreement": 1.0, "samples_with_identical_spikes": 1.0}
+    return {
+        "models": [
+            {**row, "name": "base", "test_accuracy": "99.44", "params": 1},
+            {**row, "name": "sew", "test_accuracy": sew_test, "params": 2},
+        ],
+        "run": {
+            "epochs_done": done, "epochs_planned": 20, "best_epoch": 5, "history": history,
+            "train_minutes": 1.0, "onnx_parity": parity, "sops_per_inference": 2e6,
+            "shipped_sops_per_inference": 1e6,
+        },
+        "latency_ratio": ratio,
+    }  # fmt: skip
+
+
+def test_the_sew_ruling_ships_only_when_both_datasets_pass_the_bar(tmp_path: Path) -> None:
+    from reporting.robustness import render_sew_ruling, sew_passes
+    from reporting.sources import Sources
+
+    assert sew_passes(_sew_doc("99.47", 1.99)) == (True, [])
+    assert sew_passes(_sew_doc("99.44", 1.5))[1] == [
+        "its test accuracy does not beat the shipped model's"
+    ]
+    assert sew_passes(_sew_doc("99.60", 2.1))[1] == ["it is more than 2× as slow"]
+    assert sew_passes(_sew_doc("99.60", 1.0, done=3))[1] == ["the run is unfinished"]
+    bench = tmp_path / "docs" / "bench"
+    bench.mkdir(parents=True)
+    (bench / "sew_resnet.json").write_text(json.dumps(_sew_doc("99.47", 1.99)))
+    assert "No ruling yet" in render_sew_ruling(Sources(tmp_path))
+    (bench / "sew_resnet_fashion.json").write_text(json.dumps(_sew_doc("99.40", 1.9)))
+    assert "the Fashion-MNIST run fails the bar" in render_sew_ruling(Sources(tmp_path))
+    (bench / "sew_resnet_fashion.json").write_text(json.dumps(_sew_doc("99.50", 1.9)))
+    assert "qualify as the defaults" in render_sew_ruling(Sources(tmp_path))
