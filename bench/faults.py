@@ -72,6 +72,10 @@ def published_versions(stack: Stack) -> list[str]:
 
 
 def worker_kill(stack: Stack) -> dict[str, object]:
+    """SIGKILL the worker in the middle of a training job: the redelivered job must finish
+    and publish exactly one new version (the shipped ones the worker published on its first
+    start are there before the job and do not count)."""
+    before = set(published_versions(stack))
     job_id = submit(stack, {**TRAIN, "epochs": 6})
     wait_for(
         lambda: ((job(stack, job_id)["progress"] or {}).get("epoch") or 0) >= 2,
@@ -85,14 +89,17 @@ def worker_kill(stack: Stack) -> dict[str, object]:
     wait_for(lambda: job(stack, job_id)["state"] in ("succeeded", "failed"), 600, "the job")
     final = job(stack, job_id)
     versions = published_versions(stack)
+    new = sorted(set(versions) - before)
+    result_version = (final.get("result") or {}).get("version")
     return {
         "killed_during": killed_at,
         "state": final["state"],
         "error": final.get("error"),
-        "result_version": (final.get("result") or {}).get("version"),
+        "result_version": result_version,
         "published_versions": versions,
+        "published_by_the_job": new,
         "recovery_s": round(time.monotonic() - restarted, 1),
-        "passed": final["state"] == "succeeded" and len(versions) == 1,
+        "passed": final["state"] == "succeeded" and new == [result_version],
     }
 
 

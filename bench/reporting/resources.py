@@ -111,10 +111,17 @@ def render_fuzz(doc: Doc) -> str:
 def _worker_kill(outcome: Doc) -> str:
     killed = outcome.get("killed_during") or {}
     versions = outcome["published_versions"]
+    # the shipped models the worker publishes on its first start are not the job's
+    by_job = outcome.get("published_by_the_job")
+    published = (
+        f"{len(versions)} version(s) published"
+        if by_job is None
+        else f"{len(by_job)} version(s) published by the job ({len(versions)} in the registry)"
+    )
     return (
         f"killed during epoch {killed.get('epoch', '?')} of {killed.get('epochs', '?')}; the job "
         f"{outcome['state']} {num(outcome['recovery_s'], 1)} s after a new worker started; "
-        f"{len(versions)} version(s) published"
+        f"{published}"
     )
 
 
