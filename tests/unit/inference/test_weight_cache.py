@@ -1,4 +1,4 @@
-"""The gateway's weight-figure cache: computed once per version, even under a burst."""
+"""The replica's weight-figure cache: computed once per version, even under a burst."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from spikeglyph.errors import ModelNotFound
 from spikeglyph.modeldir import Manifest, read_manifest
 from spikeglyph.weightviews import Figure, render_png
-from spikeglyph_gateway import weight_cache
-from spikeglyph_gateway.weight_cache import WeightFigureCache
+from spikeglyph_inference import weight_cache
+from spikeglyph_inference.weight_cache import WeightFigureCache
 from tests.unit.figures.weight_models import MNIST, STDP
 
 
