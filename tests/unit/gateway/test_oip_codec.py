@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from spikeglyph.errors import InvalidTensor, PayloadTooLarge
-from spikeglyph.tensors import decode_images, encode_images
+from spikeglyph.tensors import check_images, decode_images, encode_images
 from spikeglyph_gateway.oip.codec import OutputTensor, encode_response, parse_request
 
 LIMITS = {"max_images": 4, "max_image_bytes": 1000}
@@ -180,3 +180,28 @@ def test_wire_form_round_trips_and_is_checked_again() -> None:
         decode_images(encode_images(pixels), max_images=2)
     with pytest.raises(InvalidTensor, match=r"0\.\.1"):
         decode_images(encode_images(pixels * 4), max_images=3)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.0, -0.0, 1.0, 0.5, 1e-45, -1e-45, 1.0000001, -1.0, 255.0, float("nan"), float("inf")],
+)
+def test_plain_python_checks_agree_with_the_replicas_numpy_checks(value: float) -> None:
+    """The gateway's checks (no NumPy) and the replica's give the same verdict and message."""
+    pixels = np.full((2, 28, 28), 0.25, dtype=np.float32)
+    pixels[1, 27, 27] = value
+    wire = pixels.astype("<f4").tobytes()
+    try:
+        check_images(pixels, max_images=2)
+        expected = None
+    except InvalidTensor as exc:
+        expected = exc.message
+    try:
+        parsed = parse_request(
+            *_binary_request({"datatype": "FP32", "shape": [2, 1, 28, 28]}, wire), **LIMITS
+        )
+        assert parsed.pixels == wire
+        found = None
+    except InvalidTensor as exc:
+        found = exc.message
+    assert found == expected

@@ -165,10 +165,10 @@ def _json_numbers(data: Any) -> array[float]:
         if any(not isinstance(row, list) or len(row) != width for row in rows):
             raise InvalidTensor(message)
         rows = [item for row in rows for item in row]
-    if any(isinstance(item, bool | list) or not isinstance(item, int | float) for item in rows):
-        raise InvalidTensor(message)
     try:
         return array("f", rows)
+    except TypeError:  # a string, null, or a list deeper than the first row's
+        raise InvalidTensor(message) from None
     except OverflowError:  # beyond float32: infinite, as NumPy would have made it
         raise InvalidTensor(NOT_FINITE) from None
 
