@@ -12,8 +12,9 @@ message says what.
 
 Plain Python throughout (``array``, ``struct``): the gateway installs no NumPy. An FP32 input is
 checked and packed into the replicas' wire form (:mod:`spikeglyph.tensor_wire`), and the
-replica's answer is packed back into protocol tensors; a batch is at most a few dozen
-28×28 images, a few thousand values per image.
+replica's answer is packed back into protocol tensors. A valid FP32 batch is cleared in one pass
+of ``max()`` over its bits (:func:`spikeglyph.tensor_wire.check_values`); NumPy is faster on a
+large batch, but would be most of the gateway's image.
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ def parse_request(
     raw = _binary_of(tensor, binary)
     pixels = images = None
     if tensor.datatype == "FP32":
-        pixels = wire_images(_fp32(tensor, raw), tensor.shape, max_images=max_images)
+        values = _fp32(tensor, raw)
         count = image_count(tensor.shape, max_images=max_images)
+        pixels = wire_images(values, tensor.shape, max_images=max_images)
     elif tensor.datatype == "BYTES":
         images = _encoded(tensor, raw, max_images=max_images, max_bytes=max_image_bytes)
         count = len(images)
