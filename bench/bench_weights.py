@@ -1,14 +1,15 @@
-"""Time the weight figures: computing them per shipped model, and answering them through the
-gateway once cached.
+"""Time the weight figures: computing them per shipped model (a replica's work), and answering
+them through the gateway once it keeps them.
 
     .venv/bin/python bench/bench_weights.py [models/mnist models/mnist-stdp ...] [--repeat N]
         [--out docs/bench/weights.json]
 
 For each model: the median wall-clock and CPU milliseconds of building its figures from the
-model directory (checksums verified, as the gateway's registry does) and serialising the JSON,
+model directory (checksums verified, as the replica's registry does) and serialising the JSON,
 and of drawing every PNG; then, through a real gateway on a private Redis (the stack as users
-run it), the first JSON request (computed) and the median and 95th-percentile of ``--repeat``
-cached JSON and PNG requests, with the answer sizes. Writes one JSON object (``emit``).
+run it), the first JSON request (computed by a replica) and the median and 95th-percentile of
+``--repeat`` cached JSON and PNG requests, with the answer sizes. Writes one JSON object
+(``emit``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The fake gateway's what-if route and reference activity, with the real schemas and ranges.
 
 The fake recogniser has no graph to turn knobs on, so it imitates what they do: the knobs'
-perturbations (:func:`spikeglyph.whatif.perturb`) change the image it classifies, the time
+perturbations (:func:`spikeglyph.whatif_image.perturb`) change the image it classifies, the time
 steps and encoder change the telemetry's shape, and a higher threshold scale leaves fewer
 spikes in every layer (their counts divided by the scale), as it does in the real network.
 """
@@ -24,7 +24,8 @@ from spikeglyph.activity import layer_distribution
 from spikeglyph.energy import estimate
 from spikeglyph.errors import InvalidRequest
 from spikeglyph.server.errors import validation_message
-from spikeglyph.whatif import ResolvedKnobs, WhatIfKnobs, WhatIfRequest, perturb, resolve
+from spikeglyph.whatif import ResolvedKnobs, WhatIfKnobs, WhatIfRequest, resolve
+from spikeglyph.whatif_image import perturb
 from tests.e2e.fake_inference import ANN_MACS, FIRST_LAYER_MACS, LAYERS, FakeModel, predict
 
 

@@ -3,10 +3,12 @@
 The package is split into layers, each installed by an extra, so that serving never pulls torch
 and a client never pulls a server:
 
-* the core and the HTTP client (``pip install spikeglyph``): errors, schemas, settings, image
-  preprocessing, dataset readers, the model directory format, energy accounting and
-  :mod:`spikeglyph.client`;
-* ``runtime``: :mod:`spikeglyph.runtime`, the ONNX Runtime wrapper;
+* the core (``pip install spikeglyph``): errors, schemas, settings, the model directory format,
+  energy accounting; no NumPy or Pillow, so the gateway carries neither;
+* ``imaging``: NumPy and Pillow, for image preprocessing, dataset readers, tensors, encoders and
+  weight figures;
+* ``client``: :mod:`spikeglyph.client`, the HTTP client (with ``imaging``);
+* ``runtime``: :mod:`spikeglyph.runtime`, the ONNX Runtime wrapper (with ``imaging``);
 * ``store``: :mod:`spikeglyph.stores`, the model registry, feedback and job stores in Redis;
 * ``server``: :mod:`spikeglyph.server`, what both services' FastAPI apps share;
 * ``cli``: :mod:`spikeglyph.cli`, the ``spikeglyph`` command;

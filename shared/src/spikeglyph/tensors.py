@@ -1,13 +1,9 @@
-"""Preprocessed image batches as tensors: validation and the compact wire form.
+"""Preprocessed image batches as NumPy arrays: validation and the compact wire form.
 
 A client that preprocesses itself (the Open Inference Protocol's FP32 ``image`` input) skips
-decoding, so these checks stand in for it: the network only ever sees what
-:func:`spikeglyph.preprocess.preprocess` could have produced (28×28, finite, 0–1, ink light on
-dark). Values outside 0–1 are refused rather than clamped, so a batch in 0–255 or with the
-wrong polarity fails loudly instead of being predicted as noise.
-
-The gateway sends a validated batch to a replica as raw little-endian float32 bytes, ``N``
-images of 28×28 one after another; the replica checks it again (it trusts no caller's bytes).
+decoding, so these checks stand in for it; the rules, their messages and the wire form are
+those of :mod:`spikeglyph.tensor_wire`, which the gateway applies without NumPy. The replica
+decodes a batch from the wire here and checks it again (it trusts no caller's bytes).
 """
 
 from __future__ import annotations
@@ -15,10 +11,17 @@ from __future__ import annotations
 import numpy as np
 
 from spikeglyph.errors import InvalidTensor, PayloadTooLarge
+from spikeglyph.tensor_wire import (
+    IMAGE_BYTES,
+    NOT_FINITE,
+    SIDE,
+    WIRE_TYPE,
+    out_of_range,
+    shape_error,
+    too_many,
+)
 
-SIDE = 28
-IMAGE_BYTES = SIDE * SIDE * 4
-WIRE_TYPE = "application/x-spikeglyph-f32"
+__all__ = ["IMAGE_BYTES", "SIDE", "WIRE_TYPE", "check_images", "decode_images", "encode_images"]
 
 
 def check_images(array: np.ndarray, *, max_images: int) -> np.ndarray:
@@ -30,19 +33,15 @@ def check_images(array: np.ndarray, *, max_images: int) -> np.ndarray:
     if array.ndim == 4 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 3 or array.shape[1:] != (SIDE, SIDE) or array.shape[0] == 0:
-        raise InvalidTensor(
-            f"expected images of shape [N,1,{SIDE},{SIDE}] with N >= 1, got {list(array.shape)}"
-        )
+        raise shape_error(array.shape)
     if array.shape[0] > max_images:
-        raise PayloadTooLarge(f"at most {max_images} images per request, got {array.shape[0]}")
+        raise too_many(array.shape[0], max_images)
     array = np.ascontiguousarray(array, dtype=np.float32)
     if not np.isfinite(array).all():
-        raise InvalidTensor("image values must be finite (no NaN or infinity)")
+        raise InvalidTensor(NOT_FINITE)
     low, high = float(array.min()), float(array.max())
     if low < 0.0 or high > 1.0:
-        raise InvalidTensor(
-            f"image values must lie in 0..1 (ink 1 on background 0), got {low:g}..{high:g}"
-        )
+        raise out_of_range(low, high)
     return array
 
 

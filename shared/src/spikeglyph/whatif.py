@@ -6,14 +6,14 @@ trained": its number of time steps, its encoder and its encoder's seed.
 
 The perturbations act on the 28×28 image the network sees (after :mod:`spikeglyph.preprocess`):
 Gaussian noise of standard deviation ``noise`` (in ink units, the result clipped to [0, 1],
-drawn with ``seed``), then an occluding rectangle set to paper (0) in those 28×28 pixels.
+drawn with ``seed``), then an occluding rectangle set to paper (0) in those 28×28 pixels; they
+are applied by :func:`spikeglyph.whatif_image.perturb` (NumPy), this module only describes them.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
 from spikeglyph.recipe.specs import EncoderName
@@ -153,17 +153,3 @@ def resolve(knobs: WhatIfKnobs, manifest_encoder: dict[str, Any], timesteps: int
         noise=knobs.noise,
         occlusion=knobs.occlusion,
     )
-
-
-def perturb(image: np.ndarray, knobs: ResolvedKnobs) -> np.ndarray:
-    """The 28×28 image with the knobs' noise and occlusion applied (a new array)."""
-    out = np.array(image, dtype=np.float32).reshape(SIDE, SIDE)
-    if knobs.noise > 0:
-        # A stream of its own: the rate encoder draws from the same seed.
-        rng = np.random.default_rng([knobs.seed, 1])
-        out = out + rng.normal(0.0, knobs.noise, out.shape).astype(np.float32)
-        out = np.clip(out, 0.0, 1.0)
-    if knobs.occlusion is not None:
-        box = knobs.occlusion
-        out[box.y : box.y + box.height, box.x : box.x + box.width] = 0.0
-    return out

@@ -33,7 +33,8 @@ from spikeglyph.errors import ChecksumMismatch, InvalidRequest, WhatIfUnavailabl
 from spikeglyph.modeldir import WHATIF_ONNX_NAME, Manifest, sha256_file
 from spikeglyph.runtime import BatchOutputs, build_prediction, select_providers
 from spikeglyph.schemas import LatencyMs, Prediction
-from spikeglyph.whatif import ResolvedKnobs, WhatIfAnswer, WhatIfKnobs, perturb, resolve
+from spikeglyph.whatif import ResolvedKnobs, WhatIfAnswer, WhatIfKnobs, resolve
+from spikeglyph.whatif_image import perturb
 
 OUTPUTS = ("current", "membrane", "output_spikes", "layer_spikes", "layer_sops", "hidden_spikes")
 

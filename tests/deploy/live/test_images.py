@@ -1,4 +1,5 @@
-"""What each built image can import: the gateway no model runtime, the CPU trainer a CPU torch."""
+"""What each built image can import: the gateway no model runtime and no NumPy or Pillow, the
+CPU trainer a CPU torch."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.live
 PROBE = (
     "import importlib, importlib.util as u, json, sys\n"
     "importlib.import_module(sys.argv[1])\n"
-    "found = {m: u.find_spec(m) is not None for m in ('torch', 'onnxruntime')}\n"
+    "names = ('torch', 'onnxruntime', 'numpy', 'PIL')\n"
+    "found = {m: u.find_spec(m) is not None for m in names}\n"
     "cuda = __import__('torch').version.cuda if found['torch'] else None\n"
     "print(json.dumps({'found': found, 'cuda': cuda}))\n"
 )
@@ -49,16 +51,21 @@ def _probe(service: str, module: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    ("service", "module", "torch", "onnxruntime"),
+    ("service", "module", "torch", "onnxruntime", "arrays"),
     [
-        ("gateway", "spikeglyph_gateway.main", False, False),
-        ("inference", "spikeglyph_inference.main", False, True),
-        ("trainer", "spikeglyph_trainer.main", True, True),
+        ("gateway", "spikeglyph_gateway.main", False, False, False),
+        ("inference", "spikeglyph_inference.main", False, True, True),
+        ("trainer", "spikeglyph_trainer.main", True, True, True),
     ],
 )
 def test_each_image_imports_its_service_and_only_its_runtimes(
-    stack: LiveStack, service: str, module: str, torch: bool, onnxruntime: bool
+    stack: LiveStack, service: str, module: str, torch: bool, onnxruntime: bool, arrays: bool
 ) -> None:
     probe = _probe(service, module)
-    assert probe["found"] == {"torch": torch, "onnxruntime": onnxruntime}
+    assert probe["found"] == {
+        "torch": torch,
+        "onnxruntime": onnxruntime,
+        "numpy": arrays,
+        "PIL": arrays,
+    }
     assert probe["cuda"] is None  # the CPU images: no CUDA build of torch

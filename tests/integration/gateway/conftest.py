@@ -36,7 +36,10 @@ def stack(
 ) -> Iterator[Gateway]:
     """Default limits for predict (open); jobs and feedback opened so tests can repeat them."""
     directory = tmp_path_factory.mktemp("stack")
-    replicas = [start_fake_replica(directory, name) for name in ("replica-a", "replica-b")]
+    replicas = [
+        start_fake_replica(directory, name, gateway_redis.url)
+        for name in ("replica-a", "replica-b")
+    ]
     gateway = start_gateway(
         directory,
         gateway_redis.url,

@@ -33,8 +33,11 @@ class Gateway:
             replica.process.stop()
 
 
-def start_fake_replica(directory: Path, name: str) -> Replica:
+def start_fake_replica(directory: Path, name: str, redis_url: str | None = None) -> Replica:
+    """A fake replica; with ``redis_url`` it draws weight figures of the versions published
+    there (the artifacts of :func:`start_gateway` in the same ``directory``)."""
     port = free_port()
+    registry = ["--redis-url", redis_url, "--artifacts", str(directory / "artifacts")]
     process = ServiceProcess(
         [
             sys.executable,
@@ -44,6 +47,7 @@ def start_fake_replica(directory: Path, name: str) -> Replica:
             str(port),
             "--name",
             name,
+            *(registry if redis_url else []),
         ],
         env={},
         log_path=directory / f"{name}.log",

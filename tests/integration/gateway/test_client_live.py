@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -12,13 +13,39 @@ import pytest
 from spikeglyph.client import AsyncSpikeGlyphClient, SpikeGlyphAPIError, SpikeGlyphClient
 from spikeglyph.schemas import JobProgress, JobState, TrainParams
 from spikeglyph.stores import FeedbackStore, JobStore, connect
-from tests.integration.gateway.stack import API_KEY, Gateway
+from tests.integration.gateway.stack import (
+    API_KEY,
+    OPEN,
+    Gateway,
+    start_fake_replica,
+    start_gateway,
+)
 from tests.integration.gateway.test_predict import PNG
+from tests.support.procs import RedisServer
 
 pytestmark = pytest.mark.integration
 
 
-def test_predict_feedback_and_models_through_the_client(stack: Gateway, tmp_path) -> None:
+@pytest.fixture(scope="module")
+def one_replica(
+    tmp_path_factory: pytest.TempPathFactory, gateway_redis: RedisServer
+) -> Iterator[Gateway]:
+    """A gateway with one replica: the shared stack's two fake replicas serve versions of their
+    own names, so a correction naming the version that answered would be refused (422) whenever
+    the gateway asked the other one which version it serves."""
+    directory = tmp_path_factory.mktemp("client-live")
+    replica = start_fake_replica(directory, "replica-solo")
+    gateway = start_gateway(
+        directory, gateway_redis.url, [replica], env={"SPIKEGLYPH_RATE_LIMIT_FEEDBACK": OPEN}
+    )
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+def test_predict_feedback_and_models_through_the_client(one_replica: Gateway, tmp_path) -> None:
+    stack = one_replica
     path = tmp_path / "seven.png"
     path.write_bytes(PNG)
     digit = np.zeros((28, 28), dtype=np.uint8)

@@ -16,7 +16,7 @@ from spikeglyph.schemas import FASHION_CLASSES, MNIST_CLASSES
 from spikeglyph.stores import FeedbackStore, ModelRegistry, connect
 from tests.integration.gateway.stack import OPEN, Gateway, start_fake_replica, start_gateway
 from tests.integration.gateway.test_predict import PNG
-from tests.support.procs import RedisServer
+from tests.support.procs import RedisServer, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -172,3 +172,22 @@ def test_a_dataset_contradicting_the_version_is_refused(own_stack: Gateway, tmp_
     response = correct(own_stack, model_version="fashion-v3", dataset="mnist")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "dataset_mismatch"
+
+
+def test_with_every_replica_down_feedback_is_503_and_nothing_is_stored(
+    own_stack: Gateway, tmp_path: Path
+) -> None:
+    """The replicas preprocess the image: without one the gateway cannot, and says so."""
+    publish(own_stack, tmp_path, "mnist-down", "mnist")
+    dead = [f"http://127.0.0.1:{free_port()}"]
+    gateway = start_gateway(tmp_path, own_stack.redis_url, [], inference_urls=dead)
+    store = FeedbackStore(connect(own_stack.redis_url))
+    before = store.count()
+    try:
+        response = correct(gateway, model_version="mnist-down")
+    finally:
+        gateway.stop()
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "inference_unavailable"
+    assert int(response.headers["retry-after"]) >= 1
+    assert store.count() == before

@@ -218,3 +218,12 @@ def test_gateway_image_installs_no_model_runtime() -> None:
     assert "onnxruntime" not in installed and "onnxruntime-gpu" not in installed
     install = " ".join(parse_dockerfile(dockerfile_path("gateway"))[-1].all("RUN"))
     assert "find_spec('onnxruntime') is not None" in install
+
+
+def test_gateway_image_installs_neither_numpy_nor_pillow() -> None:
+    """A relay: the replicas decode images and draw figures. The build fails if either slips in."""
+    installed = _runtime_requirements(DISTRIBUTION["gateway"])
+    assert not installed & {"numpy", "pillow"}, sorted(installed & {"numpy", "pillow"})
+    install = " ".join(parse_dockerfile(dockerfile_path("gateway"))[-1].all("RUN"))
+    assert "find_spec('numpy') is not None" in install
+    assert "find_spec('PIL') is not None" in install

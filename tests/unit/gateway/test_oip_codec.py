@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from spikeglyph.errors import InvalidTensor, PayloadTooLarge
-from spikeglyph.tensors import decode_images, encode_images
-from spikeglyph_gateway.oip.codec import encode_response, parse_request
+from spikeglyph.tensors import check_images, decode_images, encode_images
+from spikeglyph_gateway.oip.codec import OutputTensor, encode_response, parse_request
 
 LIMITS = {"max_images": 4, "max_image_bytes": 1000}
 
@@ -41,8 +41,20 @@ def test_fp32_json_and_binary_forms_give_the_same_pixels() -> None:
     )
     as_binary = parse_request(body, length, **LIMITS)
     assert as_json.pixels is not None and as_binary.pixels is not None
-    np.testing.assert_array_equal(as_json.pixels, pixels[:, 0])
-    np.testing.assert_array_equal(as_binary.pixels, pixels[:, 0])
+    assert as_json.count == as_binary.count == 2
+    # the wire form the replica decodes and checks again
+    np.testing.assert_array_equal(decode_images(as_json.pixels, max_images=2), pixels[:, 0])
+    np.testing.assert_array_equal(decode_images(as_binary.pixels, max_images=2), pixels[:, 0])
+
+
+def test_nested_fp32_data_is_read_in_row_major_order() -> None:
+    pixels = np.random.default_rng(1).random((1, 1, 28, 28), dtype=np.float32)
+    parsed = parse_request(
+        _json_request({"datatype": "FP32", "shape": [1, 1, 28, 28], "data": pixels.tolist()}),
+        None,
+        **LIMITS,
+    )
+    assert parsed.pixels == pixels.astype("<f4").tobytes()
 
 
 def test_bytes_json_is_base64_and_binary_is_length_prefixed() -> None:
@@ -70,7 +82,12 @@ def test_bytes_json_is_base64_and_binary_is_length_prefixed() -> None:
         ({"datatype": "FP32", "shape": [1, 1, 28, 28], "data": [255.0] * 784}, "0..1"),
         ({"datatype": "FP32", "shape": [1, 1, 28, 28], "data": [float("nan")] * 784}, "finite"),
         ({"datatype": "FP32", "shape": [1, 1, 28, 28], "data": [0.0] * 783}, "784 values"),
+        ({"datatype": "FP32", "shape": [1, 1, 28, 28], "data": [1e40] * 784}, "finite"),
+        ({"datatype": "FP32", "shape": [1, 1, 28, 28], "data": ["0.5"] * 784}, "numbers"),
+        ({"datatype": "FP32", "shape": [1, 1, 28, 28], "data": [[0.0] * 783, [0.0]]}, "numbers"),
         ({"datatype": "FP32", "shape": [1, 1, 32, 32], "data": [0.0] * 1024}, "28"),
+        ({"datatype": "FP32", "shape": [0, 1, 28, 28], "data": []}, "N >= 1"),
+        ({"datatype": "FP32", "shape": [1, 784], "data": [0.0] * 784}, r"\[N,1,28,28\]"),
         ({"datatype": "INT8", "shape": [1, 1, 28, 28], "data": [0] * 784}, "FP32 or BYTES"),
         ({"datatype": "BYTES", "shape": [1], "data": ["not base64!"]}, "base64"),
         ({"datatype": "BYTES", "shape": [1], "data": [""]}, "empty"),
@@ -124,9 +141,11 @@ def test_requested_outputs_and_binary_preference_are_kept() -> None:
 
 def test_response_mixes_json_and_binary_tensors_in_order() -> None:
     probs = np.array([[0.25, 0.75]], dtype=np.float32)
-    spikes = np.array([[3, 4]], dtype=np.int32)
+    spikes = OutputTensor.of_rows("s", "INT32", [[3, 4]], {"layers": "a,b"})
     body, length = encode_response(
-        {"model_name": "m"}, [("p", probs, {}), ("s", spikes, {"layers": "a,b"})], [True, False]
+        {"model_name": "m"},
+        [OutputTensor.of_rows("p", "FP32", probs.tolist(), {}), spikes],
+        [True, False],
     )
     assert length is not None
     head = json.loads(body[:length])
@@ -138,8 +157,18 @@ def test_response_mixes_json_and_binary_tensors_in_order() -> None:
     }
     assert head["outputs"][1]["data"] == [3, 4] and head["outputs"][1]["datatype"] == "INT32"
     np.testing.assert_array_equal(np.frombuffer(body[length:], "<f4").reshape(1, 2), probs)
-    json_only, no_length = encode_response({"model_name": "m"}, [("s", spikes, {})], [False])
+    json_only, no_length = encode_response({"model_name": "m"}, [spikes], [False])
     assert no_length is None and json.loads(json_only)["outputs"][0]["shape"] == [1, 2]
+
+
+def test_fp32_answers_are_float32_values_in_json_and_binary() -> None:
+    """As a model's float32 outputs would read: 0.1 is float32's 0.1, in both forms."""
+    tensor = OutputTensor.of_rows("p", "FP32", [[0.1, 0.9], [0.3, 0.7]], {})
+    as_json, _ = encode_response({}, [tensor], [False])
+    expected = np.array([[0.1, 0.9], [0.3, 0.7]], dtype=np.float32)
+    assert json.loads(as_json)["outputs"][0]["data"] == expected.ravel().tolist()
+    as_binary, length = encode_response({}, [tensor], [True])
+    assert as_binary[length:] == expected.astype("<f4").tobytes()
 
 
 def test_wire_form_round_trips_and_is_checked_again() -> None:
@@ -151,3 +180,28 @@ def test_wire_form_round_trips_and_is_checked_again() -> None:
         decode_images(encode_images(pixels), max_images=2)
     with pytest.raises(InvalidTensor, match=r"0\.\.1"):
         decode_images(encode_images(pixels * 4), max_images=3)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.0, -0.0, 1.0, 0.5, 1e-45, -1e-45, 1.0000001, -1.0, 255.0, float("nan"), float("inf")],
+)
+def test_plain_python_checks_agree_with_the_replicas_numpy_checks(value: float) -> None:
+    """The gateway's checks (no NumPy) and the replica's give the same verdict and message."""
+    pixels = np.full((2, 28, 28), 0.25, dtype=np.float32)
+    pixels[1, 27, 27] = value
+    wire = pixels.astype("<f4").tobytes()
+    try:
+        check_images(pixels, max_images=2)
+        expected = None
+    except InvalidTensor as exc:
+        expected = exc.message
+    try:
+        parsed = parse_request(
+            *_binary_request({"datatype": "FP32", "shape": [2, 1, 28, 28]}, wire), **LIMITS
+        )
+        assert parsed.pixels == wire
+        found = None
+    except InvalidTensor as exc:
+        found = exc.message
+    assert found == expected

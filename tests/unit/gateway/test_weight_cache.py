@@ -1,77 +1,87 @@
-"""The gateway's weight-figure cache: computed once per version, even under a burst."""
+"""The gateway's weight-figure cache: a replica's answer fetched once per version and figure,
+even under a burst; errors passed on and not kept; the table bounded in bytes."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from collections.abc import Mapping
 
-import pytest
-
-from spikeglyph.errors import ModelNotFound
-from spikeglyph.modeldir import Manifest, read_manifest
-from spikeglyph.weightviews import Figure, render_png
-from spikeglyph_gateway import weight_cache
-from spikeglyph_gateway.weight_cache import WeightFigureCache
-from tests.unit.figures.weight_models import MNIST, STDP
+from spikeglyph_gateway.upstream import Upstream
+from spikeglyph_gateway.weight_cache import WeightFigureCache, figures_path
 
 
-class CountingRegistry:
-    def __init__(self, directories: dict[str, Path]) -> None:
-        self.directories = directories
-        self.loads: list[str] = []
+class CountingReplicas:
+    """Answers every figure with its path; a version named ``gone`` is 404."""
 
-    async def load_verified(self, version: str) -> tuple[Path, Manifest]:
-        self.loads.append(version)
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Mapping[str, str]]] = []
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str],
+        params: Mapping[str, str],
+    ) -> Upstream:
+        assert method == "GET" and headers["x-request-id"] == "req-1"
+        self.calls.append((path, params))
         await asyncio.sleep(0.01)  # let concurrent requests pile up behind the first
-        if version not in self.directories:
-            raise ModelNotFound(f"unknown model version {version}")
-        directory = self.directories[version]
-        return directory, read_manifest(directory)
+        if "/gone/" in path:
+            return Upstream(404, {"content-type": "application/json"}, b'{"error": {}}')
+        return Upstream(200, {}, path.encode() + b"|" + b"x" * 100)
 
 
-def versions() -> dict[str, Path]:
-    return {read_manifest(d).version: d for d in (MNIST, STDP)}
+def test_a_burst_of_requests_fetches_each_answer_once() -> None:
+    replicas = CountingReplicas()
+    cache = WeightFigureCache(replicas)
 
-
-def test_a_burst_of_requests_computes_the_figures_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    drawn: list[str] = []
-
-    def counting_render(figure: Figure) -> bytes:
-        drawn.append(figure.name)
-        return render_png(figure)
-
-    monkeypatch.setattr(weight_cache, "render_png", counting_render)
-    registry = CountingRegistry(versions())
-    cache = WeightFigureCache(registry)
-    stdp = read_manifest(STDP).version
-
-    async def burst() -> list[bytes]:
-        entries = await asyncio.gather(*(cache.get(stdp) for _ in range(8)))
-        pngs = await asyncio.gather(*(cache.png(stdp, "exc") for _ in range(3)))
-        return [e.json for e in entries] + list(pngs)
+    async def burst() -> list[Upstream]:
+        jsons = [cache.figures("v1", False, "req-1") for _ in range(8)]
+        pngs = [cache.png("v1", "exc", False, "req-1") for _ in range(3)]
+        diffs = [cache.figures("v1", True, "req-1") for _ in range(2)]
+        first = await asyncio.gather(*jsons, *pngs, *diffs)
+        again = await cache.figures("v1", False, "req-1")
+        return [*first, again]
 
     answers = asyncio.run(burst())
-    assert registry.loads == [stdp] and drawn == ["exc"]
-    assert len(set(answers[:8])) == 1 and answers[8].startswith(b"\x89PNG")
+    assert replicas.calls == [
+        ("/v1/models/v1/weights", {}),
+        ("/v1/models/v1/weights/exc.png", {}),
+        ("/v1/models/v1/weights", {"diff": "true"}),
+    ]
+    assert len({a.content for a in answers[:8]} | {answers[-1].content}) == 1
+    assert answers[8].content.startswith(b"/v1/models/v1/weights/exc.png")
 
 
-def test_least_recently_used_versions_are_dropped() -> None:
-    registry = CountingRegistry(versions())
-    cache = WeightFigureCache(registry, max_cached=1)
-    mnist, stdp = (read_manifest(d).version for d in (MNIST, STDP))
+def test_an_error_answer_is_passed_on_and_asked_again_next_time() -> None:
+    replicas = CountingReplicas()
+    cache = WeightFigureCache(replicas)
+
+    async def twice() -> list[Upstream]:
+        return [await cache.figures("gone", False, "req-1") for _ in range(2)]
+
+    answers = asyncio.run(twice())
+    assert [a.status_code for a in answers] == [404, 404]
+    assert len(replicas.calls) == 2 and cache.cached_bytes == 0
+
+
+def test_the_least_recently_used_answers_go_when_the_bytes_run_out() -> None:
+    replicas = CountingReplicas()
+    size = len(figures_path("a")) + 101
+    cache = WeightFigureCache(replicas, max_bytes=2 * size)
 
     async def visit() -> None:
-        await cache.get(mnist)
-        await cache.get(stdp)
-        await cache.get(mnist)
+        for version in ("a", "b", "a", "c", "a", "b"):
+            await cache.figures(version, False, "req-1")
 
     asyncio.run(visit())
-    assert registry.loads == [mnist, stdp, mnist]
+    # a, b kept; a touched; c pushes b out; a still kept; b fetched again
+    assert [path for path, _ in replicas.calls] == [figures_path(v) for v in ("a", "b", "c", "b")]
+    assert cache.cached_bytes <= 2 * size
 
 
-def test_unknown_versions_figures_and_parents_are_not_found() -> None:
-    cache = WeightFigureCache(CountingRegistry(versions()))
-    mnist = read_manifest(MNIST).version
-    for call in (cache.get("mnist-nope"), cache.png(mnist, "exc"), cache.get(mnist, diff=True)):
-        with pytest.raises(ModelNotFound):
-            asyncio.run(call)
+def test_a_version_id_is_one_path_segment() -> None:
+    assert figures_path("a/b c") == "/v1/models/a%2Fb%20c/weights"
+    assert figures_path("v", "conv1") == "/v1/models/v/weights/conv1.png"

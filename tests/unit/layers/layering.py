@@ -25,7 +25,7 @@ from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = "spikeglyph"
-LAYERS = ("core", "client", "runtime", "store", "s3", "server", "cli", "train")
+LAYERS = ("core", "imaging", "client", "runtime", "store", "s3", "server", "cli", "train")
 SERVICES = {
     "spikeglyph_gateway": REPO / "services" / "gateway",
     "spikeglyph_inference": REPO / "services" / "inference",

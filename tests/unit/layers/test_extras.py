@@ -39,6 +39,10 @@ from tests.unit.layers.layering import (
 # A CLI command imports the layer it needs when it runs (train needs torch, predict --model ONNX
 # Runtime), so `spikeglyph[cli]` alone serves `predict --url`; nothing else loads a layer lazily.
 ON_DEMAND_LAYERS = {"cli"}
+# Imports a layer makes only inside the function that needs them, for a caller that installs
+# more: the feedback store takes and gives bytes (the gateway), and only reading items back as
+# arrays (the trainer, which installs imaging) needs NumPy.
+ON_DEMAND_IMPORTS = {("spikeglyph.stores.feedback", "numpy")}
 
 
 def provided_to(layers: set[str]) -> set[str]:
@@ -61,9 +65,17 @@ def test_each_layer_imports_only_what_its_extra_installs() -> None:
     for module in modules_of(SHARED):
         provided = provided_to(layers_of(module))
         for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if (module, imported) in ON_DEMAND_IMPORTS and is_lazy(module, imported):
+                continue
             if third_party(imported) and not distributions_of(imported) & provided:
                 missing.append(f"{module} {sorted(layers_of(module))} imports {imported}")
     assert missing == []
+
+
+def test_the_on_demand_imports_are_real_and_lazy() -> None:
+    """Guard the exception above: each is an import that exists, and only inside a function."""
+    for module, imported in sorted(ON_DEMAND_IMPORTS):
+        assert is_lazy(module, imported), f"{module} imports {imported} at module level"
 
 
 def test_a_layer_imports_another_only_when_its_extra_installs_that_one() -> None:
@@ -128,10 +140,36 @@ def test_the_gateway_installs_neither_onnx_runtime_nor_torch() -> None:
     assert not provided & {"onnxruntime", "torch", "snntorch", "onnx"}
 
 
-def test_the_base_install_is_the_small_client() -> None:
+def test_the_gateway_installs_neither_numpy_nor_pillow() -> None:
+    """Its image is a relay's: replicas decode images, check tensors and draw weight figures."""
+    provided = installed_closure(service_requirements("spikeglyph_gateway"))
+    assert not provided & {"numpy", "pillow"}, sorted(provided & {"numpy", "pillow"})
+
+
+def test_the_gateway_imports_neither_numpy_nor_pil() -> None:
+    """Its own modules, lazy imports included; the `gateway-without-arrays` contract checks
+    what they import in turn (one exception: the feedback store's reading side, the trainer's)."""
+    graph = import_graph()
+    found = []
+    for module in modules_of("spikeglyph_gateway"):
+        for imported in graph.find_modules_directly_imported_by(module):
+            top = imported.split(".")[0]
+            if top in ("numpy", "PIL") or (
+                imported.startswith(SHARED + ".") and "imaging" in layers_of(imported)
+            ):
+                found.append(f"{module} imports {imported}")
+    assert found == []
+
+
+def test_the_base_install_is_the_small_core() -> None:
     provided = installed_closure(shared_requirements([]))
     heavy = {"onnxruntime", "redis", "fastapi", "starlette", "typer", "rich", "torch", "celery"}
-    assert not provided & heavy, sorted(provided & heavy)
+    assert not provided & (heavy | {"numpy", "pillow"}), sorted(provided & heavy)
+    assert {"httpx", "stamina", "pydantic"} <= provided
+
+
+def test_the_client_extra_installs_everything_the_client_uses() -> None:
+    provided = installed_closure(shared_requirements(["client"]))
     assert {"httpx", "stamina", "pydantic", "numpy", "pillow"} <= provided
 
 
@@ -150,7 +188,7 @@ print(",".join(sorted(loaded)))
 
 
 def test_the_core_and_the_client_load_no_other_layer() -> None:
-    """What `pip install spikeglyph` users run loads nothing an extra installs."""
+    """What `pip install spikeglyph[client]` users run loads nothing another extra installs."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True
     )

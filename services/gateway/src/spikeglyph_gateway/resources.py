@@ -43,7 +43,7 @@ class Resources:
     jobs: AsyncJobStore
     registry: AsyncModelRegistry
     feedback: AsyncFeedbackStore
-    weights: WeightFigureCache  # figures per model version, computed once
+    weights: WeightFigureCache  # weight figures per version, drawn by a replica, kept here
 
 
 def build_limiter(settings: GatewaySettings) -> RateLimiter:
@@ -107,7 +107,7 @@ async def open_resources(
         jobs=AsyncJobStore(redis),
         registry=registry,
         feedback=AsyncFeedbackStore(redis),
-        weights=WeightFigureCache(registry),
+        weights=WeightFigureCache(replicas),
     )
     await replicas.start()
     log.info("gateway routing to %d inference replica(s)", len(settings.inference_urls))

@@ -1,103 +1,100 @@
-"""Weight figures per model version, computed once and kept while the version is in use.
+"""Weight figures relayed from the replicas and kept per version.
 
-A published version never changes, so its figures (and the difference view against its
-parent) are computed once, from the verified directory the registry hands out, in a worker
-thread, and kept in a small least-recently-used table; the JSON answer is serialised once and
-each PNG is drawn on its first request. Concurrent requests for the same figures wait for the
-one computation instead of repeating it, which bounds the work any burst of requests causes.
+The replicas draw the figures (NumPy and Pillow live there, see
+``spikeglyph_inference.weight_cache``); the gateway asks one of them and keeps each successful
+answer, the JSON and every PNG, in a least-recently-used table bounded in bytes. A published
+version never changes, so a figure crosses to the gateway about once and is served from memory
+after that (the 400-tile STDP JSON included). Concurrent requests for the same answer wait for
+the one fetch instead of repeating it. An error answer (404 for an unknown version, 503) is
+passed on as the replica gave it, and not kept.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import quote
 
-from spikeglyph.errors import ModelNotFound
-from spikeglyph.modeldir import Manifest
-from spikeglyph.weightviews import FigureSet, diff_set, figure_set, payload, render_png
+from spikeglyph_gateway.upstream import Upstream
 
-MAX_CACHED = 8  # figure sets kept (a version and its difference view count as two)
+MAX_CACHED_BYTES = 64 * 1024 * 1024  # answers kept (an STDP version's JSON and PNG: ~2 MB)
 
 
-class VersionSource(Protocol):
-    """What the cache needs of the registry: a version's verified local directory."""
+class ReplicaSender(Protocol):
+    """What the cache needs of the replica pool."""
 
-    def load_verified(self, version: str) -> Awaitable[tuple[Path, Manifest]]: ...
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str],
+        params: Mapping[str, str],
+    ) -> Upstream: ...
 
 
-@dataclass
-class CachedFigures:
-    figures: FigureSet
-    json: bytes
-    pngs: dict[str, bytes] = field(default_factory=dict)
-    drawing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one PNG drawn at a time
-
-
-def png_url(version: str, diff: bool) -> Callable[[str], str]:
-    def url(name: str) -> str:
-        suffix = "?diff=true" if diff else ""
-        return f"/api/v1/models/{quote(version, safe='')}/weights/{name}.png{suffix}"
-
-    return url
+def figures_path(version: str, figure: str | None = None) -> str:
+    """The replica's path of a version's figures (JSON), or of one figure's PNG."""
+    path = f"/v1/models/{quote(version, safe='')}/weights"
+    return path if figure is None else f"{path}/{figure}.png"
 
 
 class WeightFigureCache:
-    def __init__(self, registry: VersionSource, max_cached: int = MAX_CACHED) -> None:
-        self._registry = registry
-        self._max = max_cached
-        self._entries: OrderedDict[tuple[str, bool], CachedFigures] = OrderedDict()
-        self._pending: dict[tuple[str, bool], asyncio.Future[CachedFigures]] = {}
+    def __init__(self, replicas: ReplicaSender, max_bytes: int = MAX_CACHED_BYTES) -> None:
+        self._replicas = replicas
+        self._max_bytes = max_bytes
+        self._size = 0
+        self._entries: OrderedDict[tuple[str, bool], Upstream] = OrderedDict()
+        self._pending: dict[tuple[str, bool], asyncio.Future[Upstream]] = {}
 
-    async def get(self, version: str, diff: bool = False) -> CachedFigures:
-        """The figures of ``version`` (``diff``: against its parent). Raises
-        :class:`ModelNotFound` for an unknown version, or a diff of one without a parent."""
-        key = (version, diff)
+    async def figures(self, version: str, diff: bool, request_id: str) -> Upstream:
+        """The replica's answer for the figures of ``version`` (``diff``: against its parent)."""
+        return await self._answer(figures_path(version), diff, request_id)
+
+    async def png(self, version: str, figure: str, diff: bool, request_id: str) -> Upstream:
+        """The replica's answer for one figure's PNG."""
+        return await self._answer(figures_path(version, figure), diff, request_id)
+
+    async def _answer(self, path: str, diff: bool, request_id: str) -> Upstream:
+        key = (path, diff)
         if (entry := self._entries.get(key)) is not None:
             self._entries.move_to_end(key)
             return entry
         if (pending := self._pending.get(key)) is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[CachedFigures] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Upstream] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
-            entry = await self._compute(version, diff)
+            answer = await self._replicas.send(
+                "GET",
+                path,
+                content=b"",
+                headers={"x-request-id": request_id},
+                params={"diff": "true"} if diff else {},
+            )
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: a failure nobody else awaited is not logged
             raise
         finally:
             self._pending.pop(key, None)
-        future.set_result(entry)
-        self._entries[key] = entry
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-        return entry
+        future.set_result(answer)
+        if answer.status_code == 200:
+            self._keep(key, answer)
+        return answer
 
-    async def png(self, version: str, name: str, diff: bool = False) -> bytes:
-        entry = await self.get(version, diff)
-        figure = next((f for f in entry.figures.figures if f.name == name), None)
-        if figure is None:
-            raise ModelNotFound(f"version {version} has no weight figure {name!r}")
-        async with entry.drawing:
-            if name not in entry.pngs:
-                entry.pngs[name] = await asyncio.to_thread(render_png, figure)
-        return entry.pngs[name]
+    def _keep(self, key: tuple[str, bool], answer: Upstream) -> None:
+        if len(answer.content) > self._max_bytes:
+            return
+        self._entries[key] = answer
+        self._size += len(answer.content)
+        while self._size > self._max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self._size -= len(dropped.content)
 
-    async def _compute(self, version: str, diff: bool) -> CachedFigures:
-        if diff:
-            child = (await self.get(version)).figures
-            parent_version = child.manifest.parent
-            if parent_version is None:
-                raise ModelNotFound(f"version {version} has no parent to compare with")
-            parent = (await self.get(parent_version)).figures
-            figures = await asyncio.to_thread(diff_set, child, parent)
-        else:
-            directory, _ = await self._registry.load_verified(version)
-            figures = await asyncio.to_thread(figure_set, directory, verify=False)
-        body = payload(figures, png_url(version, diff)).model_dump_json().encode()
-        return CachedFigures(figures, body)
+    @property
+    def cached_bytes(self) -> int:
+        return self._size

@@ -17,6 +17,7 @@ from spikeglyph_inference.model_holder import ModelHolder
 from spikeglyph_inference.predictor import Predictor
 from spikeglyph_inference.settings import Settings
 from spikeglyph_inference.versions import VersionRunners
+from spikeglyph_inference.weight_cache import WeightFigureCache
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Service:
     batcher: MicroBatcher
     predictor: Predictor
     versions: VersionRunners
+    figures: WeightFigureCache  # weight figures of published versions, drawn once each
 
 
 async def get_service(request: Request) -> Service:
@@ -54,8 +56,13 @@ async def get_holder(service: Annotated[Service, Depends(get_service)]) -> Model
     return service.holder
 
 
+async def get_figures(service: Annotated[Service, Depends(get_service)]) -> WeightFigureCache:
+    return service.figures
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 ServiceDep = Annotated[Service, Depends(get_service)]
+FiguresDep = Annotated[WeightFigureCache, Depends(get_figures)]

@@ -30,6 +30,7 @@ from spikeglyph_inference.predictor import ImagePreparer, Predictor
 from spikeglyph_inference.registry_watch import RegistryWatcher
 from spikeglyph_inference.settings import Settings
 from spikeglyph_inference.versions import VersionRunners
+from spikeglyph_inference.weight_cache import RegistryVersions, WeightFigureCache
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,9 @@ class ServiceParts:
             await batcher.start()
             predictor = self._predictor(holder, batcher, pool)
             versions = VersionRunners(holder, registry, capacity=self.settings.max_loaded_versions)
+            figures = WeightFigureCache(RegistryVersions(registry))
             app.state.service = Service(
-                self.settings, self.metrics, holder, batcher, predictor, versions
+                self.settings, self.metrics, holder, batcher, predictor, versions, figures
             )
             settle_heap()
             try:

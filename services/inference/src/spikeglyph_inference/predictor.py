@@ -150,6 +150,11 @@ class Predictor:
             exc.message = f"files[{index}]: {exc.message}"  # say which image was refused
             raise
 
+    async def prepare(self, data: bytes, dataset: str) -> np.ndarray:
+        """``data`` decoded and preprocessed as a prediction of a ``dataset`` model would be,
+        under the same limits (and the same 503 when too many images are being decoded)."""
+        return await self._prepare_off_loop(data, dataset)
+
     async def _prepare_off_loop(self, data: bytes, dataset: str | None = None) -> np.ndarray:
         if self._preparing >= self._max_pending:
             raise ServiceOverloaded(

@@ -6,7 +6,9 @@ both as reward; other models train on both labels.
 
 Each item is one stream entry whose id is the feedback id, so ids are ordered by arrival and a
 consumer (``finetune``) can keep a cursor and read exactly what arrived since its last run.
-The image is stored as the 784 raw bytes of the preprocessed 28×28 uint8 array.
+The image is stored as the 784 raw bytes of the preprocessed 28×28 uint8 array. Storing takes
+those bytes as they are (the gateway gets them from a replica and has no NumPy); an array is
+converted, and reading hands arrays back, with NumPy imported where that happens (the trainer).
 """
 
 from __future__ import annotations
@@ -14,10 +16,8 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from typing import cast, get_args
+from typing import TYPE_CHECKING, TypeAlias, cast, get_args
 
-import numpy as np
-import numpy.typing as npt
 from redis.typing import EncodableT, FieldT
 
 from spikeglyph.errors import InvalidFeedback
@@ -28,12 +28,18 @@ from spikeglyph.stores.driver import AsyncStore, Op, Store, SyncStore, call, ope
 log = logging.getLogger(__name__)
 
 IMAGE_SHAPE = (28, 28)
+IMAGE_BYTES = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 PAGE_SIZE = 500
 _STREAM_ID = re.compile(r"^\d+-\d+$")
 _DATASETS: tuple[str, ...] = get_args(DatasetName)
 _KINDS: tuple[str, ...] = get_args(FeedbackKind)
 
-Image = npt.NDArray[np.uint8]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Image: TypeAlias = npt.NDArray[np.uint8]
+    ImageInput: TypeAlias = bytes | npt.NDArray[np.generic]
 
 
 class FeedbackOps(Store):
@@ -42,7 +48,7 @@ class FeedbackOps(Store):
     @operation("store feedback")
     def add(
         self,
-        image: npt.NDArray[np.generic],
+        image: ImageInput,
         label: int,
         *,
         model_version: str | None,
@@ -51,10 +57,11 @@ class FeedbackOps(Store):
     ) -> Op[str]:
         """Store one correction (or confirmation) and return its feedback id.
 
-        ``image`` is the preprocessed 28×28 array, float in [0, 1] or uint8.
+        ``image`` is the preprocessed 28×28 image: its 784 uint8 bytes row by row, or an array
+        (float in [0, 1] or uint8).
         """
-        pixels = to_uint8_image(image)
-        if isinstance(label, bool) or not isinstance(label, int | np.integer):
+        pixels = image_bytes(image)
+        if isinstance(label, bool) or not hasattr(label, "__index__"):
             raise InvalidFeedback(f"label must be an integer 0..9, not {label!r}")
         if not 0 <= int(label) <= 9:
             raise InvalidFeedback(f"label must be 0..9, not {label}")
@@ -68,7 +75,7 @@ class FeedbackOps(Store):
             "dataset": dataset,
             "kind": kind,
             "created_at": utcnow().isoformat(),
-            "image": pixels.tobytes(),
+            "image": pixels,
         }
         feedback_id = text((yield call("xadd", self.keys.feedback_stream, fields))) or ""
         log.info("stored %s %s (label %d, model %s)", kind, feedback_id, label, model_version)
@@ -141,8 +148,21 @@ class AsyncFeedbackStore(FeedbackOps, AsyncStore):
     """Feedback for an event loop (the gateway)."""
 
 
+def image_bytes(image: ImageInput) -> bytes:
+    """The 784 stored bytes of a preprocessed image (its bytes as they are, or an array)."""
+    if isinstance(image, bytes | bytearray | memoryview):
+        if len(image) != IMAGE_BYTES:
+            raise InvalidFeedback(
+                f"a feedback image is {IMAGE_BYTES} bytes (28×28 uint8), not {len(image)}"
+            )
+        return bytes(image)
+    return to_uint8_image(image).tobytes()
+
+
 def to_uint8_image(image: npt.NDArray[np.generic]) -> Image:
     """The 28×28 uint8 form of a preprocessed image (float in [0, 1] or uint8)."""
+    import numpy as np  # the trainer's side: storing bytes needs no NumPy
+
     array = np.asarray(image)
     if array.shape != IMAGE_SHAPE:
         raise InvalidFeedback(f"feedback image must be 28×28, not {array.shape}")
@@ -156,6 +176,8 @@ def to_uint8_image(image: npt.NDArray[np.generic]) -> Image:
 
 
 def _decode(entry_id: str, fields: dict[bytes, bytes]) -> tuple[FeedbackItem, Image]:
+    import numpy as np  # reading is the trainer's side, which trains on arrays
+
     item = FeedbackItem(
         feedback_id=entry_id,
         label=int(fields[b"label"]),

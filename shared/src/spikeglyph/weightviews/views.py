@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from spikeglyph.modeldir import WEIGHTS_NAME, Manifest, load_manifest
+from spikeglyph.weight_schemas import WeightFigure, WeightFigures
 from spikeglyph.weightviews.builders import float_names, network_kind, weight_figures
 from spikeglyph.weightviews.diff import diff_figures
 from spikeglyph.weightviews.figure import Figure
 from spikeglyph.weightviews.render import layout
-from spikeglyph.weightviews.schemas import WeightFigure, WeightFigures
 from spikeglyph.weightviews.sta import STA_NAME, STA_TENSOR
 from spikeglyph.weightviews.tensorfile import read_tensors
 

@@ -9,6 +9,12 @@ that many bytes, in the order of the tensors. A binary BYTES tensor is a run of 
 
 Everything wrong with a request is an :class:`~spikeglyph.errors.InvalidTensor` (400) whose
 message says what.
+
+Plain Python throughout (``array``, ``struct``): the gateway installs no NumPy. An FP32 input is
+checked and packed into the replicas' wire form (:mod:`spikeglyph.tensor_wire`), and the
+replica's answer is packed back into protocol tensors. A valid FP32 batch is cleared in one pass
+of ``max()`` over its bits (:func:`spikeglyph.tensor_wire.check_values`); NumPy is faster on a
+large batch, but would be most of the gateway's image.
 """
 
 from __future__ import annotations
@@ -18,14 +24,21 @@ import binascii
 import json
 import math
 import struct
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from spikeglyph.errors import InvalidTensor, PayloadTooLarge
-from spikeglyph.tensors import check_images
+from spikeglyph.tensor_wire import (
+    NOT_FINITE,
+    float32_values,
+    image_count,
+    little_endian,
+    wire_images,
+)
 
 INPUT_NAME = "image"
 HEADER_LENGTH = "inference-header-content-length"
@@ -56,17 +69,15 @@ class _Request(BaseModel):
 
 @dataclass(frozen=True)
 class InferRequest:
-    """A checked request: preprocessed ``pixels`` ``[N, 28, 28]`` or encoded ``images``."""
+    """A checked request: preprocessed ``pixels`` (the wire form of ``count`` 28×28 images)
+    or encoded ``images``."""
 
     id: str | None
-    pixels: np.ndarray | None
+    pixels: bytes | None
     images: list[bytes] | None
     outputs: list[tuple[str, bool]] | None  # (name, binary) asked for; None: all
     binary_default: bool
-
-    @property
-    def count(self) -> int:
-        return len(self.pixels) if self.pixels is not None else len(self.images or [])
+    count: int
 
 
 def parse_request(
@@ -87,16 +98,19 @@ def parse_request(
     raw = _binary_of(tensor, binary)
     pixels = images = None
     if tensor.datatype == "FP32":
-        pixels = check_images(_fp32(tensor, raw), max_images=max_images)
+        values = _fp32(tensor, raw)
+        count = image_count(tensor.shape, max_images=max_images)
+        pixels = wire_images(values, tensor.shape, max_images=max_images)
     elif tensor.datatype == "BYTES":
         images = _encoded(tensor, raw, max_images=max_images, max_bytes=max_image_bytes)
+        count = len(images)
     else:
         raise InvalidTensor(f"input {INPUT_NAME!r} must be FP32 or BYTES, not {tensor.datatype!r}")
     outputs = None
     if request.outputs is not None:
         outputs = [(o.name, bool(o.parameters.get("binary_data", False))) for o in request.outputs]
     binary_default = bool(request.parameters.get("binary_data_output", False))
-    return InferRequest(request.id, pixels, images, outputs, binary_default)
+    return InferRequest(request.id, pixels, images, outputs, binary_default, count)
 
 
 def _split(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:
@@ -126,24 +140,39 @@ def _count(shape: list[int]) -> int:
     return math.prod(shape)
 
 
-def _fp32(tensor: _Tensor, raw: bytes | None) -> np.ndarray:
+def _fp32(tensor: _Tensor, raw: bytes | None) -> array[float]:
+    """The values of an FP32 tensor, as float32, in row-major order."""
     count = _count(tensor.shape)
     if raw is not None:
         if len(raw) != count * 4:
             raise InvalidTensor(
                 f"shape {tensor.shape} needs {count * 4} bytes of FP32, got {len(raw)}"
             )
-        array = np.frombuffer(raw, dtype="<f4")
+        values = float32_values(raw)
     else:
-        try:
-            array = np.asarray(tensor.data, dtype=np.float32).reshape(-1)
-        except (TypeError, ValueError):
-            raise InvalidTensor("FP32 data must be a flat or nested list of numbers") from None
-        if array.size != count:
-            raise InvalidTensor(f"shape {tensor.shape} needs {count} values, got {array.size}")
+        values = _json_numbers(tensor.data)
+        if len(values) != count:
+            raise InvalidTensor(f"shape {tensor.shape} needs {count} values, got {len(values)}")
     if len(tensor.shape) != 4:
         raise InvalidTensor(f"FP32 {INPUT_NAME!r} has shape [N,1,28,28], got {tensor.shape}")
-    return array.reshape(tensor.shape)
+    return values
+
+
+def _json_numbers(data: Any) -> array[float]:
+    """A flat or nested JSON list of numbers as float32 values (a list must be rectangular)."""
+    message = "FP32 data must be a flat or nested list of numbers"
+    rows = data if isinstance(data, list) else [data]
+    while rows and isinstance(rows[0], list):
+        width = len(rows[0])
+        if any(not isinstance(row, list) or len(row) != width for row in rows):
+            raise InvalidTensor(message)
+        rows = [item for row in rows for item in row]
+    try:
+        return array("f", rows)
+    except TypeError:  # a string, null, or a list deeper than the first row's
+        raise InvalidTensor(message) from None
+    except OverflowError:  # beyond float32: infinite, as NumPy would have made it
+        raise InvalidTensor(NOT_FINITE) from None
 
 
 def _encoded(tensor: _Tensor, raw: bytes | None, *, max_images: int, max_bytes: int) -> list[bytes]:
@@ -195,24 +224,48 @@ def _base64_items(data: Any, count: int) -> list[bytes]:
     return items
 
 
+@dataclass(frozen=True)
+class OutputTensor:
+    """An answer tensor: FP32 or INT32 ``values`` in row-major order, of ``shape``."""
+
+    name: str
+    datatype: str
+    shape: list[int]
+    values: array[float] | array[int]
+    parameters: dict[str, Any]
+
+    @classmethod
+    def of_rows(
+        cls, name: str, datatype: str, rows: list[list[Any]], parameters: dict[str, Any]
+    ) -> OutputTensor:
+        """A tensor ``[len(rows), width]`` of JSON rows (FP32: float32-rounded, as a model's
+        outputs are; INT32: whole numbers)."""
+        width = len(rows[0]) if rows else 0
+        if any(len(row) != width for row in rows):
+            raise ValueError(f"{name}: rows of different lengths")
+        values: Iterable[Any] = (value for row in rows for value in row)
+        typed = array("f", values) if datatype == "FP32" else array("i", map(round, values))
+        return cls(name, datatype, [len(rows), width], typed, parameters)
+
+
 def encode_response(
-    head: dict[str, Any], tensors: list[tuple[str, np.ndarray, dict[str, Any]]], binary: list[bool]
+    head: dict[str, Any], tensors: list[OutputTensor], binary: list[bool]
 ) -> tuple[bytes, int | None]:
     """The response body, and the JSON header's length when binary tensors follow it."""
     outputs, chunks = [], []
-    for (name, array, parameters), as_binary in zip(tensors, binary, strict=True):
+    for tensor, as_binary in zip(tensors, binary, strict=True):
         entry: dict[str, Any] = {
-            "name": name,
-            "datatype": "FP32" if array.dtype == np.float32 else "INT32",
-            "shape": list(array.shape),
+            "name": tensor.name,
+            "datatype": tensor.datatype,
+            "shape": list(tensor.shape),
         }
-        params = dict(parameters)
+        params = dict(tensor.parameters)
         if as_binary:
-            chunk = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
+            chunk = little_endian(tensor.values)
             params["binary_data_size"] = len(chunk)
             chunks.append(chunk)
         else:
-            entry["data"] = array.reshape(-1).tolist()
+            entry["data"] = tensor.values.tolist()
         if params:
             entry["parameters"] = params
         outputs.append(entry)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import numpy as np
 from fastapi import Request
 
 from spikeglyph.errors import InvalidTensor
-from spikeglyph.tensors import WIRE_TYPE, encode_images
-from spikeglyph_gateway.oip.codec import HEADER_LENGTH, InferRequest, encode_response, parse_request
+from spikeglyph.tensor_wire import WIRE_TYPE
+from spikeglyph_gateway.oip.codec import (
+    HEADER_LENGTH,
+    InferRequest,
+    OutputTensor,
+    encode_response,
+    parse_request,
+)
 from spikeglyph_gateway.oip.metadata import MODEL_NAME, OUTPUT_NAMES
 from spikeglyph_gateway.resources import Resources
 from spikeglyph_gateway.routes.predict import read_body
@@ -42,7 +47,7 @@ async def infer(
     )
     selected = _selected(parsed)
     if parsed.pixels is not None:
-        content, content_type = encode_images(parsed.pixels), WIRE_TYPE
+        content, content_type = parsed.pixels, WIRE_TYPE
     else:
         content, content_type = _multipart(parsed.images or [])
     upstream = await resources.replicas.send(
@@ -55,18 +60,20 @@ async def infer(
     if upstream.status_code != 200:
         raise _refused(upstream)
     answer = upstream.json()
-    tensors: dict[str, tuple[np.ndarray, dict[str, Any]]] = {
-        "probabilities": (np.asarray(answer["probabilities"], dtype=np.float32), {}),
-        "output_spikes": (np.asarray(answer["output_spikes"], dtype=np.int32), {}),
-        "layer_spikes": (
-            np.asarray(answer["layer_spikes"], dtype=np.int32).reshape(parsed.count, -1),
-            {"layers": ",".join(answer["layers"])},
-        ),
+    rows = {
+        "probabilities": answer["probabilities"],
+        "output_spikes": answer["output_spikes"],
+        "layer_spikes": answer["layer_spikes"] or [[] for _ in range(parsed.count)],
     }
+    datatypes = {"probabilities": "FP32", "output_spikes": "INT32", "layer_spikes": "INT32"}
+    parameters = {"layer_spikes": {"layers": ",".join(answer["layers"])}}
     head: dict[str, Any] = {"model_name": MODEL_NAME, "model_version": answer["model_version"]}
     if parsed.id is not None:
         head["id"] = parsed.id
-    chosen = [(name, tensors[name][0], tensors[name][1]) for name, _ in selected]
+    chosen = [
+        OutputTensor.of_rows(name, datatypes[name], rows[name], parameters.get(name, {}))
+        for name, _ in selected
+    ]
     return encode_response(head, chosen, [binary for _, binary in selected])
 
 

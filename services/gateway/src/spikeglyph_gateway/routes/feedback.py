@@ -7,27 +7,35 @@ The correction belongs to the model version that made the prediction, and so doe
 the page and the client send the ``model_version`` they were answered by, and the gateway looks
 its dataset up in the registry (a version it does not know is refused with 422). Without a
 version, the correction is for the model serving now (the active version, or what the replicas
-serve before anything is activated). The image is preprocessed here, exactly as inference does
-for that dataset, and stored as the 28×28 array the network would have seen, so fine-tuning
-trains on what the user actually corrected.
+serve before anything is activated). An inference replica preprocesses the image, exactly as a
+prediction for that dataset is (``POST /v1/preprocess``: the gateway decodes no images), and the
+gateway stores the 28×28 image it answers, the one the network would have seen, so fine-tuning
+trains on what the user actually corrected. A refused image gets the replica's answer (400, 413,
+415); with no replica up, feedback is 503 like a prediction.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, cast, get_args
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
-from spikeglyph.errors import ModelNotFound, UnknownFeedbackVersion, WrongFeedbackDataset
-from spikeglyph.preprocess import preprocess
+from spikeglyph.errors import (
+    ModelNotFound,
+    UnknownFeedbackVersion,
+    WrongFeedbackDataset,
+)
 from spikeglyph.schemas import DatasetName, FeedbackAccepted
 from spikeglyph_gateway.deps import ResourcesDep, rate_limit
+from spikeglyph_gateway.relay import relayed
 from spikeglyph_gateway.resources import Resources
 from spikeglyph_gateway.responses import error_responses
 from spikeglyph_gateway.routes.models import served_model
+from spikeglyph_gateway.upstream import Upstream
 
 router = APIRouter(tags=["feedback"])
+
+PREPROCESS_PATH = "/v1/preprocess"  # the replica's route: decode + preprocess, as for predict
 
 
 async def version_and_dataset(
@@ -75,6 +83,7 @@ async def served_version_and_dataset(resources: Resources) -> tuple[str, Dataset
     dependencies=[Depends(rate_limit("feedback"))],
 )
 async def feedback(
+    request: Request,
     resources: ResourcesDep,
     file: Annotated[UploadFile, File(description="The image that was misrecognised.")],
     label: Annotated[int, Form(ge=0, le=9, description="The correct class.", examples=[7])],
@@ -97,26 +106,38 @@ async def feedback(
             "confirmation); false (default): a correction."
         ),
     ] = False,
-) -> FeedbackAccepted:
-    data = await file.read()
+) -> FeedbackAccepted | Response:
+    # one byte over the limit is enough for the replica to refuse it (413)
+    data = await file.read(resources.settings.max_upload_bytes + 1)
     version, version_dataset = await version_and_dataset(resources, model_version)
     if dataset is not None and dataset != version_dataset:
         raise WrongFeedbackDataset(
             f"model version {version} recognises {version_dataset}, not {dataset}"
         )
-    settings = resources.settings
-    image = await run_in_threadpool(
-        preprocess,
-        data,
-        dataset=version_dataset,
-        max_bytes=settings.max_upload_bytes,
-        max_pixels=settings.max_image_pixels,
-    )
+    upstream = await preprocessed(request, resources, data, version_dataset)
+    if upstream.status_code != 200:
+        return relayed(upstream)
     feedback_id = await resources.feedback.add(
-        image,
+        upstream.content,
         label,
         model_version=version,
         dataset=version_dataset,
         kind="confirmation" if confirmed else "correction",
     )
     return FeedbackAccepted(feedback_id=feedback_id)
+
+
+async def preprocessed(
+    request: Request, resources: Resources, data: bytes, dataset: DatasetName
+) -> Upstream:
+    """A replica's answer to preprocessing ``data`` for ``dataset``: the 784 bytes, or why not."""
+    return await resources.replicas.send(
+        "POST",
+        PREPROCESS_PATH,
+        content=data,
+        headers={
+            "content-type": "application/octet-stream",
+            "x-request-id": request.state.request_id,
+        },
+        params={"dataset": dataset},
+    )

@@ -1,19 +1,22 @@
 """A model version's weights as figures: JSON for the page to draw, and PNG exports.
 
 Open like the other read routes (``GET /api/v1/models``): weights say nothing a prediction
-does not, and reading them changes nothing. The work per request is bounded: figures are
-computed once per version (:mod:`spikeglyph_gateway.weight_cache`), at most 400 tiles each.
+does not, and reading them changes nothing. An inference replica draws them (at most 400 tiles
+a figure, once per version); the gateway relays its answers and keeps them
+(:mod:`spikeglyph_gateway.weight_cache`), so a version's figures are drawn about once and then
+served from the gateway's memory.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from spikeglyph.weightviews import WeightFigures
+from spikeglyph.weight_schemas import WeightFigures
 from spikeglyph_gateway.deps import ResourcesDep
+from spikeglyph_gateway.relay import relayed
 from spikeglyph_gateway.responses import error_responses
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -78,11 +81,13 @@ DiffQuery = Annotated[
     },
 )
 async def weight_figures(
-    resources: ResourcesDep, version: VersionPath, diff: DiffQuery = False
+    request: Request, resources: ResourcesDep, version: VersionPath, diff: DiffQuery = False
 ) -> Response:
     """The answer is serialised once per version and sent as stored (hence a raw response)."""
-    entry = await resources.weights.get(version, diff)
-    return Response(entry.json, media_type="application/json", headers=CACHE_CONTROL)
+    answer = await resources.weights.figures(version, diff, request.state.request_id)
+    if answer.status_code != 200:
+        return relayed(answer)
+    return Response(answer.content, media_type="application/json", headers=CACHE_CONTROL)
 
 
 @router.get(
@@ -110,6 +115,7 @@ async def weight_figures(
     },
 )
 async def weight_png(
+    request: Request,
     resources: ResourcesDep,
     version: VersionPath,
     figure: Annotated[
@@ -118,5 +124,7 @@ async def weight_png(
     ],
     diff: DiffQuery = False,
 ) -> Response:
-    png = await resources.weights.png(version, figure, diff)
-    return Response(png, media_type="image/png", headers=CACHE_CONTROL)
+    answer = await resources.weights.png(version, figure, diff, request.state.request_id)
+    if answer.status_code != 200:
+        return relayed(answer)
+    return Response(answer.content, media_type="image/png", headers=CACHE_CONTROL)

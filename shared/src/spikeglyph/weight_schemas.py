@@ -1,7 +1,8 @@
 """The weight figures as the API answers them (``GET /api/v1/models/{version}/weights``).
 
-Kept next to the figures rather than in :mod:`spikeglyph.schemas` because nothing else uses
-them. Tile values travel as int8 (-127..127 of the figure's ``limit``), base64-encoded: the
+Outside :mod:`spikeglyph.weightviews` (which computes the figures with NumPy and Pillow) so
+the gateway can document and relay the answer without either. Tile values travel as int8
+(-127..127 of the figure's ``limit``), base64-encoded: the
 400 STDP tiles are 314 KB instead of megabytes of JSON numbers, and a colour map has far
 fewer than 255 distinguishable steps anyway.
 """
