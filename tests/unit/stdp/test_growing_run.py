@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from safetensors.numpy import load_file
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from typer.testing import CliRunner
@@ -104,6 +105,19 @@ def test_a_cancelled_growing_run_resumes_to_the_same_network(
         load_manifest(resumed).training["growth"],
     )
     assert grown == again and grown["windows"] == 6
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_growing_run_on_cuda_grows_and_serves(data_dir: Path, tmp_path: Path) -> None:
+    """Growth moves tensors between the device (the network) and the CPU (idle counters)."""
+    model = train_stdp(_recipe(), data_dir=data_dir, workdir=tmp_path / "w", device="cuda")
+    manifest = load_manifest(model)
+    assert manifest.training["device"].startswith("cuda")
+    assert manifest.architecture["neurons"] == manifest.training["growth"]["final_neurons"] > 10
+    images, _ = load_split(data_dir, "mnist", "test")
+    got = ModelRunner(model, device="cpu").run((images[:8].astype(np.float32) / 255.0)[:, None])
+    assert got.logits.shape == (8, 10)
 
 
 @pytest.mark.parametrize(
