@@ -142,7 +142,7 @@ def label_neurons(net: StdpNet, images: np.ndarray, labels: np.ndarray) -> None:
 
 def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
     """Train, label, evaluate and export an STDP network; returns ``workdir/model``."""
-    data_dir, workdir, progress = run["data_dir"], Path(run["workdir"]), run.get("progress")
+    data_dir, workdir = run["data_dir"], Path(run["workdir"])
     if (done := finished_model(workdir)) is not None:
         return done
     torch.manual_seed(config.seed)
@@ -154,26 +154,56 @@ def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
     spec = replace(config.spec, neurons=config.growth.start_neurons) if growing else config.spec
     net = StdpNet(spec).to(pick_device(run.get("device", "auto")))
     board = open_log(run.get("tensorboard"))
-    learning = {"workdir": workdir, "progress": progress, "should_stop": run.get("should_stop")}
     try:
-        extra: dict[str, Any] = {}
-        if growing:
-            labels = torch.from_numpy(train_y.astype(np.int64))
-            position, history = learn_growing(
-                net, flat_images(train_x), labels, config, board=board, **learning
-            )
-            extra = {
-                "labels_used_as": LABELS_USED_AS,
-                "growth": growth_record(config, history, net.classes),
-            }
-        else:
-            position = learn(net, flat_images(train_x), config, board=board, **learning)
-        splits = (train_x, train_y), (val_x, val_y)
-        model = finish_stdp(net, config, position, *splits, run, board, training_extra=extra)
+        position, extra = _learn_either(net, config, (train_x, train_y), run, board)
+        model = finish_stdp(
+            net,
+            config,
+            position,
+            (train_x, train_y),
+            (val_x, val_y),
+            run,
+            board,
+            training_extra=extra,
+        )
     finally:
         if board is not None:
             board.close()
     return model
+
+
+def _learn_either(
+    net: StdpNet,
+    config: StdpRecipe,
+    train: tuple[np.ndarray, np.ndarray],
+    run: TrainOptions,
+    board: TensorBoardLog | None,
+) -> tuple[Position, dict[str, Any]]:
+    """Learn at a fixed size, or growing when the recipe says so; also what the manifest's
+    ``training`` block adds (a growing run's history and how it used the labels)."""
+    workdir, progress, stop = Path(run["workdir"]), run.get("progress"), run.get("should_stop")
+    images = flat_images(train[0])
+    if config.growth.kind == "off":
+        position = learn(
+            net, images, config, workdir=workdir, progress=progress, should_stop=stop, board=board
+        )
+        return position, {}
+    labels = torch.from_numpy(train[1].astype(np.int64))
+    position, history = learn_growing(
+        net,
+        images,
+        labels,
+        config,
+        workdir=workdir,
+        progress=progress,
+        should_stop=stop,
+        board=board,
+    )
+    record = {
+        "labels_used_as": LABELS_USED_AS,
+        "growth": growth_record(config, history, net.classes),
+    }
+    return position, record
 
 
 def finish_stdp(

@@ -5,9 +5,11 @@ images (a seeded shuffle per epoch), learns them in windows of ``growth.window``
 is first answered, and the answers grow and prune the network
 (:func:`~spikeglyph.train.stdp.growth.grow_and_prune`: labels name the neurons and measure
 each class's error, never a learning target), then STDP learns the window unsupervised.
-Checkpoints hold the network at its current size with its labels, idle counters and window
-history, so a resumed run continues exactly where it stopped; batch ``b`` of window ``w``
-draws its input noise from (seed, epoch, w·batches per window + b) wherever the run resumed.
+Checkpoints, after every window that completes about ``checkpoint_every`` batches and at
+each epoch's end, hold the network at its current size with its labels, idle counters and
+window history, so a resumed run continues exactly where it stopped; batch ``b`` of window
+``w`` draws its input noise from (seed, epoch, w·batches per window + b) wherever the run
+resumed.
 """
 
 from __future__ import annotations
