@@ -22,6 +22,7 @@ from spikeglyph.recipe import StdpRecipe, StdpSpec, default_stdp_recipe
 from spikeglyph.runtime import ModelRunner
 from spikeglyph.schemas import JobProgress
 from spikeglyph.train.stdp.api import train_stdp
+from spikeglyph.train.stdp.checkpoint import STATE_NAME
 from spikeglyph.train.stdp.export import torch_outputs
 from spikeglyph.train.stdp.modelio import load_stdp_model
 from spikeglyph.weightviews import figure_set
@@ -96,7 +97,11 @@ def test_a_cancelled_growing_run_resumes_to_the_same_network(
     with pytest.raises(JobCancelled):
         _train(recipe, data_dir, tmp_path / "resumed", should_stop=stop_in_epoch_two)
     assert not (tmp_path / "resumed" / "model").exists()
-    resumed = _train(recipe, data_dir, tmp_path / "resumed")
+    saved = load_file(tmp_path / "resumed" / STATE_NAME)["weights"].shape[1]
+    assert saved == load_manifest(whole).training["growth"]["neurons"][3] > 10  # grown size
+    reports: list[JobProgress] = []
+    resumed = _train(recipe, data_dir, tmp_path / "resumed", progress=reports.append)
+    assert [r.step for r in reports if r.phase == "training"] == [5, 6]  # only what was left
     a, b = load_file(whole / "weights.safetensors"), load_file(resumed / "weights.safetensors")
     for name in ("weights", "theta", "assignments"):
         assert np.array_equal(a[name], b[name]), name
