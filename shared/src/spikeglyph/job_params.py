@@ -22,6 +22,7 @@ from spikeglyph.recipe import (
     resolve,
 )
 from spikeglyph.recipe.specs import ArchName, CurriculumName, DatasetName, EncoderName
+from spikeglyph.recipe.stdp_specs import StdpGrowthName
 from spikeglyph.schema_base import Schema, VersionName
 
 GrowthName = Literal["saturation", "errors"]
@@ -60,6 +61,14 @@ class TrainParams(Schema):
     seed: int | None = _recipe_field("seed", "Seed of every random choice.")
     curriculum: CurriculumName | None = _recipe_field(
         "curriculum", "Training order (conv, fc): off (random) or teacher (easy first)."
+    )
+    growth: StdpGrowthName | None = _recipe_field(
+        "growth",
+        "stdp: off, or errors (start with start_neurons and grow neurons where the labelled "
+        "errors are, up to the recipe's neurons; docs/RESEARCH.md, error-driven growth).",
+    )
+    start_neurons: int | None = _recipe_field(
+        "start_neurons", "stdp with growth errors: neurons to start with.", ge=1, le=10000
     )
     activate: bool = Field(default=False, description="Activate the new version when done.")
 

@@ -8,7 +8,13 @@ import pytest
 from pydantic import ValidationError
 
 from spikeglyph.modeldir import read_manifest
-from spikeglyph.recipe import Recipe, default_augment, default_recipe, default_stdp_recipe
+from spikeglyph.recipe import (
+    Recipe,
+    StdpRecipe,
+    default_augment,
+    default_recipe,
+    default_stdp_recipe,
+)
 from spikeglyph.recipe.records import recipe_of
 
 REPO = Path(__file__).resolve().parents[3]
@@ -67,3 +73,12 @@ def test_the_fingerprint_tells_runs_apart_but_not_checkpoint_frequency() -> None
     assert default_recipe().fingerprint() != default_recipe().with_changes(seed=1).fingerprint()
     stdp = default_stdp_recipe()
     assert stdp.with_changes(checkpoint_every=7).fingerprint() == stdp.fingerprint()
+
+
+def test_a_recipe_without_growth_records_and_fingerprints_as_before_growth_existed() -> None:
+    stdp = default_stdp_recipe()
+    assert "growth" not in stdp.to_dict()
+    grown = stdp.with_changes(growth={"kind": "errors", "start_neurons": 20})
+    assert grown.to_dict()["growth"]["start_neurons"] == 20
+    assert grown.fingerprint() != stdp.fingerprint()
+    assert StdpRecipe.from_dict(grown.to_dict()) == grown

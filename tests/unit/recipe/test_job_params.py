@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from spikeglyph.recipe import Recipe, default_recipe, default_stdp_recipe
+from spikeglyph.recipe import Recipe, StdpRecipe, default_recipe, default_stdp_recipe
 from spikeglyph.schemas import JobKind, JobSubmit, TrainParams
 
 
@@ -41,6 +41,10 @@ def test_stored_parameters_validate_again_to_the_same_recipe() -> None:
         ({"epochs": 0}, "epochs"),
         ({"timesteps": 65}, "timesteps"),
         ({"depth": 3}, "depth"),
+        ({"arch": "conv", "growth": "errors"}, "growth cannot be set for surrogate"),
+        ({"arch": "stdp", "growth": "sometimes"}, "growth"),
+        ({"arch": "stdp", "start_neurons": 20}, "start_neurons needs growth errors"),
+        ({"arch": "stdp", "growth": "errors", "start_neurons": 401}, r"exceeds neurons \(400\)"),
     ],
 )
 def test_impossible_jobs_are_refused_when_submitted(
@@ -57,3 +61,17 @@ def test_the_schema_documents_the_recipes_defaults() -> None:
         epochs["x-recipe-defaults"]["fashion-mnist/conv"] == default_recipe("fashion-mnist").epochs
     )
     assert f"fashion-mnist {default_recipe('fashion-mnist').epochs}" in epochs["description"]
+
+
+def test_a_stdp_job_can_grow_from_its_errors() -> None:
+    params = JobSubmit(
+        kind=JobKind.train, params={"arch": "stdp", "growth": "errors", "start_neurons": 40}
+    ).typed_params()
+    assert isinstance(params, TrainParams)
+    recipe = TrainParams.model_validate(params.model_dump(mode="json")).recipe()
+    assert isinstance(recipe, StdpRecipe)
+    assert recipe.growth.kind == "errors" and recipe.growth.start_neurons == 40
+    assert recipe.spec.neurons == default_stdp_recipe().spec.neurons  # the cap
+    schema = TrainParams.model_json_schema()["properties"]
+    assert schema["growth"]["x-recipe-defaults"]["mnist/stdp"] == "off"
+    assert schema["start_neurons"]["x-recipe-defaults"]["mnist/stdp"] == 10

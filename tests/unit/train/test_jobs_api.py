@@ -75,6 +75,18 @@ def test_a_stdp_train_job_trains_the_stdp_family(data_dir: Path, tmp_path: Path)
     assert manifest.family == "stdp" and manifest.timesteps == 32
 
 
+def test_a_stdp_train_job_can_grow_from_its_errors(data_dir: Path, tmp_path: Path) -> None:
+    params = TrainParams(
+        arch="stdp", growth="errors", start_neurons=10, max_samples=200, timesteps=20
+    )
+    model = api.train(params, data_dir=data_dir, workdir=tmp_path, device="cpu")
+    manifest = load_manifest(model)
+    growth = manifest.training["growth"]
+    assert growth["windows"] == 1 and growth["max_neurons"] == 400  # the recipe's neurons
+    assert manifest.architecture["neurons"] == growth["final_neurons"] > 10
+    assert manifest.training["recipe"]["growth"]["kind"] == "errors"
+
+
 def test_evaluate_reports_accuracy_and_n(tiny_model_dir: Path, data_dir: Path) -> None:
     result = evaluation.evaluate_split(
         tiny_model_dir, data_dir=data_dir, split="test", max_samples=200

@@ -58,6 +58,8 @@ def train(
     neurons: opt.Neurons = None,
     stdp_rule: opt.StdpRuleOpt = None,
     max_rate: opt.MaxRate = None,
+    growth: opt.Growth = None,
+    start_neurons: opt.StartNeurons = None,
     threads: opt.Threads = None,
 ) -> None:
     """Train a spiking network and write a model directory (resumes from OUT.work).

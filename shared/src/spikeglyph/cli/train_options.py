@@ -48,6 +48,11 @@ class StdpRuleName(StrEnum):
     triplet = "triplet"
 
 
+class StdpGrowthOpt(StrEnum):
+    off = "off"
+    errors = "errors"
+
+
 def _recipe(what: str, name: str, panel: str = RECIPE_PANEL, minimum: float | None = None) -> Any:
     """An option that overrides what ``name`` sets in the recipe; its help shows the recipe's
     value (parentheses, not brackets: rich reads brackets as markup)."""
@@ -106,6 +111,19 @@ StdpRuleOpt = Annotated[
 ]
 MaxRate = Annotated[
     float | None, _recipe("Input rate of a white pixel, Hz", "max_rate", STDP_PANEL, minimum=1.0)
+]
+Growth = Annotated[
+    StdpGrowthOpt | None,
+    _recipe(
+        "off, or errors: start small and grow neurons where the labelled errors are, "
+        "up to --neurons",
+        "growth",
+        STDP_PANEL,
+    ),
+]
+StartNeurons = Annotated[
+    int | None,
+    _recipe("Neurons a --growth errors network starts with", "start_neurons", STDP_PANEL, 1),
 ]
 DeviceOpt = Annotated[Device, typer.Option(help="auto picks CUDA when available.")]
 Workdir = Annotated[Path | None, typer.Option(help="Checkpoints (default: OUT.work).")]

@@ -32,7 +32,7 @@ from spikeglyph.recipe.recipes import (
     parse_recipe,
 )
 from spikeglyph.recipe.specs import ArchSpec, AugmentSpec, EncoderSpec, NeuronSpec, default_arch
-from spikeglyph.recipe.stdp_specs import StdpRule, StdpSpec
+from spikeglyph.recipe.stdp_specs import StdpGrowth, StdpRule, StdpSpec
 
 __all__ = [
     "DEFAULT_ARCH",
@@ -48,6 +48,7 @@ __all__ = [
     "NeuronSpec",
     "Recipe",
     "RecipeOverrides",
+    "StdpGrowth",
     "StdpRecipe",
     "StdpRule",
     "StdpSpec",

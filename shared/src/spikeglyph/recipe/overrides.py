@@ -33,6 +33,7 @@ from spikeglyph.recipe.specs import (
     EncoderName,
     default_arch,
 )
+from spikeglyph.recipe.stdp_specs import StdpGrowthName
 
 
 class RecipeOverrides(RecipeModel):
@@ -60,6 +61,8 @@ class RecipeOverrides(RecipeModel):
     stdp_rule: Literal["pair", "triplet"] | None = None
     max_rate: float | None = Field(None, ge=1.0)
     curriculum: CurriculumName | None = None
+    growth: StdpGrowthName | None = None
+    start_neurons: int | None = Field(None, ge=1)
 
     def given(self) -> dict[str, Any]:
         """The overrides that are set."""
@@ -91,6 +94,8 @@ OVERRIDE_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "neurons": ((), ("spec.neurons",)),
     "stdp_rule": ((), ("spec.rule.kind",)),
     "max_rate": ((), ("spec.max_rate_hz",)),
+    "growth": ((), ("growth.kind",)),
+    "start_neurons": ((), ("growth.start_neurons",)),
 }
 CONV_ONLY = ("channels", "pool", "residual")
 
@@ -117,6 +122,11 @@ def resolve(overrides: RecipeOverrides, base: AnyRecipe | None = None) -> AnyRec
         if name in OVERRIDE_PATHS:
             for path in _paths(name, stdp):
                 _set(data, path, list(value) if isinstance(value, tuple) else value)
+    if "start_neurons" in given and data["growth"]["kind"] == "off":
+        raise InvalidRecipe(
+            "start_neurons needs growth errors: a network without growth starts "
+            "with all its neurons (set neurons instead)"
+        )
     return _validated(type(start), data)
 
 
@@ -185,7 +195,8 @@ def recipe_defaults(name: str) -> dict[str, Any]:
                 recipe["arch"].setdefault("residual", 0)  # records leave out "no blocks"
                 values[f"{dataset}/{arch}"] = _get(recipe, surrogate_paths[0])
         if stdp_paths:
-            values[f"{dataset}/stdp"] = _get(default_stdp_recipe(dataset).to_dict(), stdp_paths[0])
+            stdp_recipe = default_stdp_recipe(dataset).model_dump(mode="json")  # growth included
+            values[f"{dataset}/stdp"] = _get(stdp_recipe, stdp_paths[0])
     return values
 
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from spikeglyph.recipe.specs import (
     ArchSpec,
@@ -24,7 +24,7 @@ from spikeglyph.recipe.specs import (
     EncoderSpec,
     default_arch,
 )
-from spikeglyph.recipe.stdp_specs import StdpSpec
+from spikeglyph.recipe.stdp_specs import StdpGrowth, StdpSpec
 
 DEFAULT_DATASET: DatasetName = "mnist"
 DEFAULT_ARCH: Literal["conv"] = "conv"
@@ -142,6 +142,25 @@ class StdpRecipe(RecipeModel):
     assign_samples: int = Field(10000, ge=10, description="Images whose answers label neurons.")
     val_size: int = Field(5000, ge=1)
     checkpoint_every: int = Field(100, ge=1, description="Batches between checkpoints.")
+    growth: StdpGrowth = Field(default_factory=StdpGrowth)
+
+    @model_validator(mode="after")
+    def _growth_fits(self) -> Self:
+        growth = self.growth
+        if growth.kind != "off" and growth.start_neurons > self.spec.neurons:
+            raise ValueError(
+                f"start_neurons ({growth.start_neurons}) exceeds neurons "
+                f"({self.spec.neurons}), the most a growing network reaches"
+            )
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Without ``growth`` while it is off: a fixed-size recipe reads as recipes did before
+        growth existed, so recorded recipes and their fingerprints stay the same."""
+        data = super().to_dict()
+        if data["growth"]["kind"] == "off":
+            del data["growth"]
+        return data
 
     def _fingerprinted(self) -> dict[str, Any]:
         data = self.to_dict()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+StdpGrowthName = Literal["off", "errors"]
+
 
 @dataclass(frozen=True)
 class StdpRule:
@@ -83,3 +85,39 @@ class StdpSpec:
     def probability(self, rate_hz: float) -> float:
         """Spike probability per step of a white pixel at ``rate_hz``."""
         return min(1.0, rate_hz * self.dt_ms / 1000.0)
+
+
+@dataclass(frozen=True)
+class StdpGrowth:
+    """Error-driven growth while the network learns (``spikeglyph.train.stdp.growth``).
+
+    ``off``: the network has ``spec.neurons`` from the start. ``errors``: it starts with
+    ``start_neurons`` and learns in windows of ``window`` images, each answered before it is
+    learnt; after answering, neurons that won no image for ``prune_after`` windows are pruned
+    (never below ``min_neurons``) and every class whose window error rate exceeds
+    ``error_threshold`` recruits up to ``recruit`` neurons started from its misclassified
+    images, up to ``spec.neurons``. The labels only name neurons and measure errors; STDP
+    learns without them. The constants are those measured in docs/RESEARCH.md.
+    """
+
+    kind: StdpGrowthName = "off"
+    start_neurons: int = 10
+    window: int = 500
+    error_threshold: float = 0.2
+    recruit: int = 3
+    prune_after: int = 3
+    min_neurons: int = 10
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("off", "errors"):
+            raise ValueError(f"unknown STDP growth {self.kind!r}; choose off or errors")
+        counts = ("start_neurons", "window", "recruit", "prune_after", "min_neurons")
+        if small := [name for name in counts if getattr(self, name) < 1]:
+            raise ValueError(f"{', '.join(small)} must be at least 1")
+        if not 0.0 <= self.error_threshold < 1.0:
+            raise ValueError("error_threshold must be in [0, 1)")
+        if self.min_neurons > self.start_neurons:
+            raise ValueError(
+                f"start_neurons ({self.start_neurons}) is below min_neurons "
+                f"({self.min_neurons}), the fewest neurons pruning leaves"
+            )

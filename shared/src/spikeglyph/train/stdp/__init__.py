@@ -7,6 +7,8 @@
 * :mod:`.network` — the thin ``nn.Module`` owning weights, thresholds and neuron labels;
 * :mod:`.labels` — label assignment from training responses and the class vote;
 * :mod:`.learning` — the batched training loop;
+* :mod:`.growth` — error-driven growth: recruit neurons where a class is often wrong, prune
+  those that never win; :mod:`.growing` — the resumable run that grows (``growth="errors"``);
 * :mod:`.export` / :mod:`.modelio` — ONNX graph, parity check and model directory;
 * :mod:`.api` — :func:`~spikeglyph.train.stdp.api.train_stdp`, the whole job.
 """

@@ -3,7 +3,9 @@
 Unsupervised learning on the training split (checkpointed in ``workdir``, resumable), neuron
 labels from the served responses to training images, accuracy on the validation split (the
 test split only when asked, for reporting), then ONNX export and a verified model directory at
-``workdir/model``. Reusing ``workdir`` resumes; a finished job returns its model again.
+``workdir/model``. Reusing ``workdir`` resumes; a finished job returns its model again. With
+the recipe's ``growth`` on, learning is :func:`~spikeglyph.train.stdp.growing.learn_growing`
+(the network starts small and grows from its labelled errors); the rest is the same.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -27,6 +30,7 @@ from spikeglyph.train.jobdir import MODEL_SUBDIR, finished_model, load_val, vali
 from spikeglyph.train.loop import pick_device
 from spikeglyph.train.stdp.checkpoint import Position, load_state, save_state
 from spikeglyph.train.stdp.export import snap_weights
+from spikeglyph.train.stdp.growing import LABELS_USED_AS, growth_record, learn_growing
 from spikeglyph.train.stdp.labels import assign_labels
 from spikeglyph.train.stdp.learning import batch_generator, batch_order, learn_batch, responses
 from spikeglyph.train.stdp.network import StdpNet
@@ -138,7 +142,7 @@ def label_neurons(net: StdpNet, images: np.ndarray, labels: np.ndarray) -> None:
 
 def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
     """Train, label, evaluate and export an STDP network; returns ``workdir/model``."""
-    data_dir, workdir, progress = run["data_dir"], Path(run["workdir"]), run.get("progress")
+    data_dir, workdir = run["data_dir"], Path(run["workdir"])
     if (done := finished_model(workdir)) is not None:
         return done
     torch.manual_seed(config.seed)
@@ -146,23 +150,60 @@ def train_stdp(config: StdpRecipe, **run: Unpack[TrainOptions]) -> Path:
     if config.max_samples is not None:
         train_x, train_y = train_x[: config.max_samples], train_y[: config.max_samples]
     val_x, val_y = load_val(data_dir, config.dataset, config.val_size, config.max_samples)
-    net = StdpNet(config.spec).to(pick_device(run.get("device", "auto")))
+    growing = config.growth.kind != "off"
+    spec = replace(config.spec, neurons=config.growth.start_neurons) if growing else config.spec
+    net = StdpNet(spec).to(pick_device(run.get("device", "auto")))
     board = open_log(run.get("tensorboard"))
     try:
-        position = learn(
+        position, extra = _learn_either(net, config, (train_x, train_y), run, board)
+        model = finish_stdp(
             net,
-            flat_images(train_x),
             config,
-            workdir=workdir,
-            progress=progress,
-            should_stop=run.get("should_stop"),
-            board=board,
+            position,
+            (train_x, train_y),
+            (val_x, val_y),
+            run,
+            board,
+            training_extra=extra,
         )
-        model = finish_stdp(net, config, position, (train_x, train_y), (val_x, val_y), run, board)
     finally:
         if board is not None:
             board.close()
     return model
+
+
+def _learn_either(
+    net: StdpNet,
+    config: StdpRecipe,
+    train: tuple[np.ndarray, np.ndarray],
+    run: TrainOptions,
+    board: TensorBoardLog | None,
+) -> tuple[Position, dict[str, Any]]:
+    """Learn at a fixed size, or growing when the recipe says so; also what the manifest's
+    ``training`` block adds (a growing run's history and how it used the labels)."""
+    workdir, progress, stop = Path(run["workdir"]), run.get("progress"), run.get("should_stop")
+    images = flat_images(train[0])
+    if config.growth.kind == "off":
+        position = learn(
+            net, images, config, workdir=workdir, progress=progress, should_stop=stop, board=board
+        )
+        return position, {}
+    labels = torch.from_numpy(train[1].astype(np.int64))
+    position, history = learn_growing(
+        net,
+        images,
+        labels,
+        config,
+        workdir=workdir,
+        progress=progress,
+        should_stop=stop,
+        board=board,
+    )
+    record = {
+        "labels_used_as": LABELS_USED_AS,
+        "growth": growth_record(config, history, net.classes),
+    }
+    return position, record
 
 
 def finish_stdp(
@@ -173,8 +214,11 @@ def finish_stdp(
     validation: tuple[np.ndarray, np.ndarray],
     run: TrainOptions,
     board: TensorBoardLog | None = None,
+    *,
+    training_extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Label the learnt neurons, validate, and write ``workdir/model``."""
+    """Label the learnt neurons, validate, and write ``workdir/model`` (``training_extra``:
+    added to the manifest's ``training`` block)."""
     from spikeglyph.train.modelio import new_version
     from spikeglyph.train.stdp.modelio import export_sample, save_stdp_model
 
@@ -201,7 +245,7 @@ def finish_stdp(
         metrics["test_accuracy"] = accuracy(net, test_x, test_y)["accuracy"]
     if progress is not None:
         progress(JobProgress(phase="exporting", message="exporting to ONNX and checking parity"))
-    training = training_record(config, device=str(net.weights.device))
+    training = training_record(config, device=str(net.weights.device), **(training_extra or {}))
     target = workdir / MODEL_SUBDIR
     save_stdp_model(
         net.cpu(),

@@ -19,18 +19,22 @@ Training runs in windows of ``window`` labelled images, each first answered, the
 4. STDP learns on the window's images (:func:`spikeglyph.train.stdp.learning.learn_batch`).
 
 Without a rule the same windows run with neither growth nor pruning: the fixed-size baseline
-under the same protocol.
+under the same protocol. The resumable product run built on these steps (``spikeglyph train
+--arch stdp --growth errors``) is :mod:`spikeglyph.train.stdp.growing`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import torch
 
+from spikeglyph.recipe.stdp_specs import StdpGrowth
 from spikeglyph.train.stdp.kernels import normalise_columns
 from spikeglyph.train.stdp.labels import assign_labels
-from spikeglyph.train.stdp.learning import batch_generator, learn_batch, responses
+from spikeglyph.train.stdp.learning import BatchStats, batch_generator, learn_batch, responses
 from spikeglyph.train.stdp.network import StdpNet
 
 
@@ -44,6 +48,18 @@ class GrowthRule:
     max_neurons: int = 100
     prune_after: int = 3
     min_neurons: int = 10
+
+    @classmethod
+    def of(cls, growth: StdpGrowth, max_neurons: int) -> GrowthRule:
+        """The rule of a recipe's ``growth``, capped at ``max_neurons`` (its ``spec.neurons``)."""
+        return cls(
+            window=growth.window,
+            error_threshold=growth.error_threshold,
+            recruit=growth.recruit,
+            max_neurons=max_neurons,
+            prune_after=growth.prune_after,
+            min_neurons=growth.min_neurons,
+        )
 
 
 @dataclass
@@ -71,6 +87,17 @@ def winners(counts: torch.Tensor) -> torch.Tensor:
     return torch.where(counts.sum(1) > 0, best, torch.full_like(best, -1))
 
 
+def set_neurons(
+    net: StdpNet, weights: torch.Tensor, theta: torch.Tensor, assignments: torch.Tensor
+) -> None:
+    """Give ``net`` these neurons: weights [784, N], θ [N], labels [N] (on its device)."""
+    device = net.weights.device
+    net.weights = weights.to(device).contiguous()
+    net.theta = theta.to(device).contiguous()
+    net.assignments = assignments.to(device=device, dtype=torch.long).contiguous()
+    net.spec = replace(net.spec, neurons=net.weights.shape[1])
+
+
 def add_neurons(net: StdpNet, images: torch.Tensor, labels: torch.Tensor) -> None:
     """Add one neuron per image [K, 784]: its weights the image at the network's weight norm,
     θ the network's median, its label ``labels`` [K]."""
@@ -78,18 +105,18 @@ def add_neurons(net: StdpNet, images: torch.Tensor, labels: torch.Tensor) -> Non
         return
     weights = normalise_columns(images.T.to(net.weights), net.spec.weight_norm)
     theta = net.theta.median() if len(net.theta) else net.theta.new_zeros(())
-    net.weights = torch.cat([net.weights, weights], 1)
-    net.theta = torch.cat([net.theta, theta.expand(len(images)).clone()])
-    net.assignments = torch.cat([net.assignments, labels.to(net.assignments)])
-    net.spec = replace(net.spec, neurons=net.weights.shape[1])
+    set_neurons(
+        net,
+        torch.cat([net.weights, weights], 1),
+        torch.cat([net.theta, theta.expand(len(images)).clone()]),
+        torch.cat([net.assignments, labels.to(net.assignments)]),
+    )
 
 
 def keep_neurons(net: StdpNet, keep: torch.Tensor) -> None:
     """Keep only the neurons where ``keep`` [N] is true (weights, θ, labels, raster sample)."""
-    net.weights = net.weights[:, keep].contiguous()
-    net.theta = net.theta[keep].contiguous()
-    net.assignments = net.assignments[keep].contiguous()
-    net.spec = replace(net.spec, neurons=net.weights.shape[1])
+    keep = keep.to(net.weights.device)
+    set_neurons(net, net.weights[:, keep], net.theta[keep], net.assignments[keep])
     net.hidden_idx = torch.arange(min(len(net.hidden_idx), net.spec.neurons))
 
 
@@ -120,6 +147,19 @@ class GrowthState:
 
     idle: torch.Tensor
 
+    @classmethod
+    def fresh(cls, neurons: int) -> GrowthState:
+        return cls(torch.zeros(neurons, dtype=torch.long))
+
+
+@dataclass
+class GrowthRun:
+    """What a growing run carries besides its neurons: the idle counters and every window's
+    record so far (a checkpoint holds both, so a resumed run continues at the right size)."""
+
+    state: GrowthState
+    history: list[WindowRecord]
+
 
 def grow_and_prune(
     net: StdpNet,
@@ -134,7 +174,7 @@ def grow_and_prune(
     accuracy = float((predicted == labels).float().mean())
     net.assignments.copy_(assign_labels(counts, labels, net.classes))
     won = torch.zeros(net.spec.neurons, dtype=torch.bool)
-    best = winners(counts)
+    best = winners(counts).cpu()  # the counters live on the CPU, whatever the device
     won[best[best >= 0]] = True
     idle = torch.where(won, torch.zeros_like(state.idle), state.idle + 1)
     keep = idle < rule.prune_after
@@ -153,6 +193,40 @@ def grow_and_prune(
     return record, GrowthState(idle)
 
 
+def answer_window(
+    net: StdpNet,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    rule: GrowthRule | None,
+    state: GrowthState,
+) -> tuple[WindowRecord, GrowthState]:
+    """Answer one window before learning it: with ``rule``, :func:`grow_and_prune`; without,
+    only the neurons' labels follow the window."""
+    if rule is not None:
+        return grow_and_prune(net, images, labels, rule, state)
+    counts = responses(net, images)
+    accuracy = float((net.votes(counts).argmax(1) == labels).float().mean())
+    net.assignments.copy_(assign_labels(counts, labels, net.classes))
+    return WindowRecord(0, net.spec.neurons, accuracy), state
+
+
+def learn_window(
+    net: StdpNet,
+    images: torch.Tensor,
+    batch_size: int,
+    generator: Callable[[int], torch.Generator],
+) -> BatchStats:
+    """STDP on one window's images [M, 784] in order, batch ``b`` with ``generator(b)``'s
+    input noise; the summed statistics of its batches."""
+    stats = [
+        learn_batch(net, images[start : start + batch_size], generator(b))
+        for b, start in enumerate(range(0, len(images), batch_size))
+    ]
+    return BatchStats(
+        sum(s.images for s in stats), sum(s.spikes for s in stats), sum(s.boosted for s in stats)
+    )
+
+
 def learn_in_windows(
     net: StdpNet,
     images: torch.Tensor,
@@ -166,20 +240,12 @@ def learn_in_windows(
     """Test-then-train over ``images`` [M, 784] in order, window by window; with ``rule`` the
     network grows and shrinks between windows, without it only the labels follow the data."""
     records = []
-    state = GrowthState(torch.zeros(net.spec.neurons, dtype=torch.long))
+    state = GrowthState.fresh(net.spec.neurons)
     labels = labels.long()
     for index, start in enumerate(range(0, len(images), window)):
         x, y = images[start : start + window], labels[start : start + window]
-        if rule is not None:
-            record, state = grow_and_prune(net, x, y, rule, state)
-        else:
-            counts = responses(net, x)
-            accuracy = float((net.votes(counts).argmax(1) == y).float().mean())
-            net.assignments.copy_(assign_labels(counts, y, net.classes))
-            record = WindowRecord(0, net.spec.neurons, accuracy)
+        record, state = answer_window(net, x, y, rule, state)
         record.seen = start
         records.append(record)
-        for b, batch_start in enumerate(range(0, len(x), batch_size)):
-            batch = x[batch_start : batch_start + batch_size]
-            learn_batch(net, batch, batch_generator(seed, index, b))
+        learn_window(net, x, batch_size, partial(batch_generator, seed, index))
     return records

@@ -26,6 +26,7 @@ from spikeglyph.train.stdp.labels import class_votes
 from spikeglyph.train.stdp.spec import StdpSpec
 
 INPUTS = 28 * 28
+HIDDEN_SAMPLE = 32  # neurons a model's raster shows
 
 
 @dataclass
@@ -50,7 +51,9 @@ class StdpNet(nn.Module):
     noise: torch.Tensor  # [T, 1, 784] fixed noise of served encoding
     hidden_idx: torch.Tensor  # [H] neurons shown in rasters
 
-    def __init__(self, spec: StdpSpec, classes: int = 10, hidden_sample: int = 32) -> None:
+    def __init__(
+        self, spec: StdpSpec, classes: int = 10, hidden_sample: int = HIDDEN_SAMPLE
+    ) -> None:
         super().__init__()
         self.spec, self.classes = spec, classes
         generator = torch.Generator().manual_seed(spec.noise_seed)
