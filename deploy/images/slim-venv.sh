@@ -12,6 +12,11 @@
 #   package (a gateway or inference image imports about a third of it), replaced by the bytecode
 #   of what importing those modules and loading uvicorn's server protocols compiles. Anything
 #   else a process imports later is compiled in memory on first import (milliseconds).
+# - With STRIP_ROOT (a root file system that has binutils, such as the builder stage mounted
+#   read-only): the debug symbols of the packages' extension modules (uvloop's alone are 12 MB),
+#   stripped by that root's strip through that root's own dynamic loader, so binutils never
+#   enters the image. The vendored libraries under *.libs/ are left alone (auditwheel rewrote
+#   them with patchelf, which strip can break); the import check below proves the rest loads.
 set -eu
 
 venv=${1:?usage: slim-venv.sh VENV [MODULE...]}
@@ -19,6 +24,18 @@ shift
 python="$venv/bin/python"
 
 find "$venv/lib" -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} +
+
+if [ -n "${STRIP_ROOT:-}" ]; then
+  if [ -x "$STRIP_ROOT/usr/bin/strip" ]; then
+    arch="$(uname -m)-linux-gnu"
+    loader=$(ls "$STRIP_ROOT/lib/$arch"/ld-linux*.so.* | head -n 1)
+    find "$venv/lib" -type f -name '*.so' ! -path '*.libs/*' -exec "$loader" \
+      --library-path "$STRIP_ROOT/usr/lib/$arch:$STRIP_ROOT/lib/$arch" \
+      "$STRIP_ROOT/usr/bin/strip" --strip-debug {} +
+  else
+    echo "slim-venv.sh: no binutils under $STRIP_ROOT: extension modules keep their debug symbols" >&2
+  fi
+fi
 
 data=$("$python" -c "import importlib.util as u, os; s = u.find_spec('botocore'); print(os.path.join(os.path.dirname(s.origin), 'data') if s else '')")
 if [ -n "$data" ]; then
