@@ -68,15 +68,7 @@ def neurogenesis(base_dir: Path, *, params: NeurogenesisParams, **run: Unpack[Jo
     stats, plans, grown = _prune_and_grow(net, val, params, run.get("progress"))
     widening = None
     if params.growth == "errors":
-        probe = np.random.default_rng(params.seed).permutation(len(train_split[0]))[:PROBE_IMAGES]
-        units = round(params.grow_fraction * sum(len(p.keep) for p in plans))
-        grown, widening = widen_where_errors(
-            grown, train_split[0][probe], train_split[1][probe], units, params.seed
-        )
-        plans = [
-            LayerPlan(p.keep, widening.added if i == widening.layer else 0)
-            for i, p in enumerate(plans)
-        ]
+        grown, plans, widening = _grow_where_errors(grown, plans, train_split, params)
     if should_stop is not None and should_stop():
         raise JobCancelled("neurogenesis cancelled")
     recipe = neurogenesis_recipe(
@@ -123,6 +115,25 @@ def _prune_and_grow(
     plans = plan(stats, params.prune_fraction, saturated)
     torch.manual_seed(params.seed)  # grown units start from random weights: seeded, reproducible
     return stats, plans, rebuild(net, plans)
+
+
+def _grow_where_errors(
+    pruned: SpikingNet,
+    plans: list[LayerPlan],
+    train: tuple[np.ndarray, np.ndarray],
+    params: NeurogenesisParams,
+) -> tuple[SpikingNet, list[LayerPlan], Widening]:
+    """``growth='errors'``: widen the pruned network where its errors on a seeded probe of
+    training images point, by ``grow_fraction`` of its hidden units; the plans then say so."""
+    probe = np.random.default_rng(params.seed).permutation(len(train[0]))[:PROBE_IMAGES]
+    units = round(params.grow_fraction * sum(len(p.keep) for p in plans))
+    grown, widening = widen_where_errors(
+        pruned, train[0][probe], train[1][probe], units, params.seed
+    )
+    plans = [
+        LayerPlan(p.keep, widening.added if i == widening.layer else 0) for i, p in enumerate(plans)
+    ]
+    return grown, plans, widening
 
 
 def _metrics(

@@ -62,12 +62,7 @@ def learn_growing(
     checkpointed; returns where learning ended and every window's record."""
     fingerprint = config.fingerprint()
     rule = GrowthRule.of(config.growth, config.spec.neurons)
-    position = load_state(workdir, net, fingerprint)
-    if position is None:
-        position = Position(0, 0, 0.0, False)
-        run = GrowthRun(GrowthState.fresh(net.spec.neurons), [])
-    else:
-        run = load_growth(workdir)
+    position, run = _resume(workdir, net, fingerprint)
     device = net.weights.device
     images, labels = images.to(device), labels.long().to(device)
     n_windows = -(-len(images) // rule.window)
@@ -108,6 +103,15 @@ def learn_growing(
         save_state(workdir, net, position, fingerprint, run)
     net.hidden_idx = torch.arange(min(HIDDEN_SAMPLE, net.spec.neurons), device=device)
     return position, run.history
+
+
+def _resume(workdir: Path, net: StdpNet, fingerprint: str) -> tuple[Position, GrowthRun]:
+    """Where a growing run stands: from its checkpoint (``net`` at the size it had grown to),
+    or at the start."""
+    position = load_state(workdir, net, fingerprint)
+    if position is None:
+        return Position(0, 0, 0.0, False), GrowthRun(GrowthState.fresh(net.spec.neurons), [])
+    return position, load_growth(workdir)
 
 
 def _window(
