@@ -11,12 +11,11 @@ passed on as the replica gave it, and not kept.
 
 from __future__ import annotations
 
-import asyncio
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import quote
 
+from spikeglyph.singleflight import SingleFlightCache
 from spikeglyph_gateway.upstream import Upstream
 
 MAX_CACHED_BYTES = 64 * 1024 * 1024  # answers kept (an STDP version's JSON and PNG: ~2 MB)
@@ -45,10 +44,11 @@ def figures_path(version: str, figure: str | None = None) -> str:
 class WeightFigureCache:
     def __init__(self, replicas: ReplicaSender, max_bytes: int = MAX_CACHED_BYTES) -> None:
         self._replicas = replicas
-        self._max_bytes = max_bytes
-        self._size = 0
-        self._entries: OrderedDict[tuple[str, bool], Upstream] = OrderedDict()
-        self._pending: dict[tuple[str, bool], asyncio.Future[Upstream]] = {}
+        self._answers: SingleFlightCache[tuple[str, bool], Upstream] = SingleFlightCache(
+            max_bytes,
+            cost=lambda answer: len(answer.content),
+            keep=lambda answer: answer.status_code == 200,
+        )
 
     async def figures(self, version: str, diff: bool, request_id: str) -> Upstream:
         """The replica's answer for the figures of ``version`` (``diff``: against its parent)."""
@@ -59,42 +59,17 @@ class WeightFigureCache:
         return await self._answer(figures_path(version, figure), diff, request_id)
 
     async def _answer(self, path: str, diff: bool, request_id: str) -> Upstream:
-        key = (path, diff)
-        if (entry := self._entries.get(key)) is not None:
-            self._entries.move_to_end(key)
-            return entry
-        if (pending := self._pending.get(key)) is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Upstream] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            answer = await self._replicas.send(
+        async def fetch() -> Upstream:
+            return await self._replicas.send(
                 "GET",
                 path,
                 content=b"",
                 headers={"x-request-id": request_id},
                 params={"diff": "true"} if diff else {},
             )
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: a failure nobody else awaited is not logged
-            raise
-        finally:
-            self._pending.pop(key, None)
-        future.set_result(answer)
-        if answer.status_code == 200:
-            self._keep(key, answer)
-        return answer
 
-    def _keep(self, key: tuple[str, bool], answer: Upstream) -> None:
-        if len(answer.content) > self._max_bytes:
-            return
-        self._entries[key] = answer
-        self._size += len(answer.content)
-        while self._size > self._max_bytes:
-            _, dropped = self._entries.popitem(last=False)
-            self._size -= len(dropped.content)
+        return await self._answers.get((path, diff), fetch)
 
     @property
     def cached_bytes(self) -> int:
-        return self._size
+        return self._answers.total_cost

@@ -12,7 +12,6 @@ any burst of requests causes.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import anyio
 
 from spikeglyph.errors import ModelNotFound
 from spikeglyph.modeldir import Manifest
+from spikeglyph.singleflight import SingleFlightCache
 from spikeglyph.weightviews import FigureSet, diff_set, figure_set, payload, render_png
 from spikeglyph_inference.model_holder import Registry
 
@@ -69,34 +69,14 @@ def png_url(version: str, diff: bool) -> Callable[[str], str]:
 class WeightFigureCache:
     def __init__(self, registry: VersionSource, max_cached: int = MAX_CACHED) -> None:
         self._registry = registry
-        self._max = max_cached
-        self._entries: OrderedDict[tuple[str, bool], CachedFigures] = OrderedDict()
-        self._pending: dict[tuple[str, bool], asyncio.Future[CachedFigures]] = {}
+        self._sets: SingleFlightCache[tuple[str, bool], CachedFigures] = SingleFlightCache(
+            max_cached
+        )
 
     async def get(self, version: str, diff: bool = False) -> CachedFigures:
         """The figures of ``version`` (``diff``: against its parent). Raises
         :class:`ModelNotFound` for an unknown version, or a diff of one without a parent."""
-        key = (version, diff)
-        if (entry := self._entries.get(key)) is not None:
-            self._entries.move_to_end(key)
-            return entry
-        if (pending := self._pending.get(key)) is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[CachedFigures] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            entry = await self._compute(version, diff)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: a failure nobody else awaited is not logged
-            raise
-        finally:
-            self._pending.pop(key, None)
-        future.set_result(entry)
-        self._entries[key] = entry
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-        return entry
+        return await self._sets.get((version, diff), lambda: self._compute(version, diff))
 
     async def png(self, version: str, name: str, diff: bool = False) -> bytes:
         entry = await self.get(version, diff)
