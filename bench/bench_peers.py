@@ -28,7 +28,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import re
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -45,6 +47,7 @@ from stack import REPO, Stack, as_users_run_it
 from spikeglyph.preprocess import preprocess
 from spikeglyph.preprocess.decode import decode_image
 
+SETTLE_S = 0.5  # load before each measured run, after the server's process group is resumed
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")
 
 
@@ -87,19 +90,38 @@ def processes(peer: Peer) -> dict[str, int]:
     return {name: p.process.pid for name, p in named.items() if p.process is not None}
 
 
+@contextlib.contextmanager
+def others_paused(peers: list[Peer], driven: Peer) -> Iterator[None]:
+    """Every other server's process group stopped (SIGSTOP) while ``driven`` is measured: an
+    idle server is not always idle (LitServe's worker polls its queues at about 9 % of a core),
+    and its background CPU would be taken from the server under load."""
+    mine = set(processes(driven).values())
+    groups = {pid for peer in peers for pid in processes(peer).values()} - mine
+    for pid in groups:
+        os.killpg(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in groups:
+            os.killpg(pid, signal.SIGCONT)
+
+
 def measure(args: argparse.Namespace, peers: list[Peer], body: bytes) -> dict[str, Any]:
     runs: dict[tuple[str, int], Run] = {}
     for peer in peers:  # warm-up: first requests pay for imports, pools and allocations
-        asyncio.run(drive(peer.url, body, 4, args.warmup_s))
+        with others_paused(peers, peer):
+            asyncio.run(drive(peer.url, body, 4, args.warmup_s))
     for _ in range(args.rounds):
         for clients in args.clients:
             for peer in peers:
-                run = asyncio.run(
-                    drive(
-                        peer.url, body, clients, args.seconds,
-                        timed=bool(peer.extra), processes=processes(peer),
-                    )
-                )  # fmt: skip
+                with others_paused(peers, peer):
+                    asyncio.run(drive(peer.url, body, clients, SETTLE_S))  # woken, not measured
+                    run = asyncio.run(
+                        drive(
+                            peer.url, body, clients, args.seconds,
+                            timed=bool(peer.extra), processes=processes(peer),
+                        )
+                    )  # fmt: skip
                 runs.setdefault((peer.name, clients), Run()).add(run)
                 print(f"{peer.name:<20}{clients:>4} clients {run.summary()['throughput_rps']:>9}/s")
     return {
@@ -220,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_per_run": args.seconds,
         "rounds": args.rounds,
         "quick": args.quick,
+        "others_paused": True,  # each server measured with the others stopped (SIGSTOP)
         "servers": figures,
         "not_measured": notes,
         "onnx_in_process": onnx_in_process(args.model, 0.5 if args.quick else 2.0),
