@@ -103,7 +103,8 @@ def others_paused(peers: list[Peer], driven: Peer) -> Iterator[None]:
         yield
     finally:
         for pid in groups:
-            os.killpg(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):  # a server that died stays reported
+                os.killpg(pid, signal.SIGCONT)
 
 
 def measure(args: argparse.Namespace, peers: list[Peer], body: bytes) -> dict[str, Any]:
